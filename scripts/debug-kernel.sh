@@ -1,0 +1,207 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (or reuse) the debug kernel that `make check-debug` boots: Debian's
+# linux-source-6.1 with a small config (allnoconfig + scripts/debug-kernel.config)
+# carrying KASAN, lockdep, kmemleak, DEBUG_OBJECTS, fault injection, ...
+#
+# Everything lives under ${VLO_CACHE:-/var/cache/vlo}/debug-kernel/<key>/,
+# where <key> hashes the config fragment, the source package version and the
+# compiler, so the kernel is rebuilt only when one of those changes:
+#   linux/      the build tree; build vlo against it with KDIR=<this>
+#   bzImage     the kernel to boot
+#   modules/    INSTALL_MOD_PATH (modules/lib/modules/<release>/)
+#   build.log   full make output; info: inputs, release, build time
+#
+# Usage: scripts/debug-kernel.sh [--config-only] [--print-env] [--jobs N]
+#   --config-only  extract and configure, verify the config, stop
+#   --print-env    print VLO_DEBUG_* shell assignments of a finished build
+#                  (exit 1 if there is none) and build nothing
+#   --jobs N       parallel make jobs (default 2; the host has 2 shared cores)
+# On success the last lines on stdout are the VLO_DEBUG_* assignments, so a
+# caller can `eval "$(scripts/debug-kernel.sh | grep ^VLO_DEBUG_)"`.
+
+set -euo pipefail
+
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+FRAGMENT=$SRCDIR/scripts/debug-kernel.config
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+SRCPKG=linux-source-6.1
+CACHE=${VLO_CACHE:-/var/cache/vlo}/debug-kernel
+# Bump when this script changes how the kernel is built (not just configured).
+RECIPE=1
+# Finished builds kept besides the current one (each is a few GB).
+KEEP=${VLO_DEBUG_KEEP:-1}
+
+JOBS=2
+MODE=build
+
+say() { printf 'debug-kernel: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+usage() { sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--config-only) MODE=config ;;
+	--print-env) MODE=print-env ;;
+	--jobs) JOBS=${2:?--jobs needs a number}; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+[ -f "$TARBALL" ] || die "$TARBALL missing: apt-get install $SRCPKG"
+[ -f "$FRAGMENT" ] || die "$FRAGMENT missing"
+
+SRCVER=$(dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null) ||
+	die "package $SRCPKG is not installed"
+CCVER=$(gcc --version | head -n1)
+KEY=$( { cat "$FRAGMENT"; echo "$SRCPKG $SRCVER"; echo "$CCVER"; echo "recipe $RECIPE"; } |
+	sha256sum | cut -c1-16)
+DIR=$CACHE/$KEY
+TREE=$DIR/linux
+
+print_env() {
+	local rel
+	rel=$(cat "$DIR/release")
+	echo "VLO_DEBUG_KERNEL=$DIR/bzImage"
+	echo "VLO_DEBUG_MODULES=$DIR/modules"
+	echo "VLO_DEBUG_KDIR=$TREE"
+	echo "VLO_DEBUG_RELEASE=$rel"
+}
+
+if [ "$MODE" = print-env ]; then
+	[ -f "$DIR/.done" ] || { say "no finished build for key $KEY in $CACHE"; exit 1; }
+	print_env
+	exit 0
+fi
+
+mkdir -p "$CACHE"
+# One builder at a time per cache; a second caller waits and then reuses.
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then
+	say "another build holds $CACHE/.lock, waiting"
+	flock 9
+fi
+
+if [ -f "$DIR/.done" ] && [ "$MODE" = build ]; then
+	say "cached: $DIR ($(cat "$DIR/release"))"
+	ln -sfn "$KEY" "$CACHE/current"
+	print_env
+	exit 0
+fi
+
+mkdir -p "$DIR"
+say "key $KEY: $SRCPKG $SRCVER, $CCVER"
+
+if [ ! -f "$DIR/.extracted" ]; then
+	say "extracting $TARBALL"
+	rm -rf "${TREE:?}" "${DIR:?}/$SRCPKG"
+	tar -xJf "$TARBALL" -C "$DIR"
+	mv "$DIR/$SRCPKG" "$TREE"
+	touch "$DIR/.extracted"
+fi
+
+# Compare every CONFIG_ line of the fragment with the final .config. Kconfig
+# drops an option whose dependencies are not met without a word: that is
+# the failure this catches. Prints the mismatches, fails if there are any.
+verify_config() {
+	awk '
+	FNR == NR {
+		if ($0 ~ /^CONFIG_[A-Za-z0-9_]+=/) {
+			i = index($0, "=")
+			k = substr($0, 1, i - 1)
+			want[k] = substr($0, i + 1); order[n++] = k
+		} else if ($0 ~ /^# CONFIG_[A-Za-z0-9_]+ is not set/) {
+			want[$2] = "n"; order[n++] = $2
+		}
+		next
+	}
+	/^CONFIG_/ { i = index($0, "="); have[substr($0, 1, i - 1)] = substr($0, i + 1) }
+	END {
+		bad = 0
+		for (j = 0; j < n; j++) {
+			k = order[j]; h = (k in have) ? have[k] : "n"
+			if (h != want[k]) {
+				printf "  %s: wanted %s, got %s\n", k, want[k], h
+				bad++
+			}
+		}
+		exit bad > 0
+	}' "$FRAGMENT" "$TREE/.config"
+}
+
+# Kbuild settings shared by every make call: fixed build identity so the
+# tree does not depend on who built it.
+MAKEVARS=(KBUILD_BUILD_USER=vlo KBUILD_BUILD_HOST=debug-kernel)
+
+if [ ! -f "$DIR/.configured" ] || [ "$MODE" = config ]; then
+	say "configuring: allnoconfig + $(basename "$FRAGMENT")"
+	make -s -C "$TREE" "${MAKEVARS[@]}" KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig >&2
+	make -s -C "$TREE" "${MAKEVARS[@]}" olddefconfig >&2
+	if ! missing=$(verify_config); then
+		say "options of the fragment not in the final .config (unmet dependencies?):"
+		printf '%s\n' "$missing" >&2
+		exit 1
+	fi
+	say "config verified: every fragment option is set;" \
+		"$(grep -c '=y$' "$TREE/.config") options =y," \
+		"$(grep -c '=m$' "$TREE/.config" || true) =m"
+	cp "$TREE/.config" "$DIR/config"
+	touch "$DIR/.configured"
+fi
+[ "$MODE" = config ] && exit 0
+
+# Print a progress line every minute while make runs: elapsed time, objects
+# built so far and the last file compiled.
+progress() {
+	local start=$1 log=$2 n last
+	while sleep 60; do
+		n=$(grep -c '^  CC ' "$log" 2>/dev/null || true)
+		last=$(grep '^  CC ' "$log" 2>/dev/null | tail -n1 | awk '{print $2}')
+		say "building: $(( ($(date +%s) - start) / 60 )) min, $n objects, at ${last:-?}"
+	done
+}
+
+say "building bzImage + modules with make -j$JOBS (nice 15); log: $DIR/build.log"
+start=$(date +%s)
+progress "$start" "$DIR/build.log" &
+progress_pid=$!
+trap 'kill "$progress_pid" 2>/dev/null || true' EXIT
+if ! nice -n 15 make -C "$TREE" "${MAKEVARS[@]}" -j"$JOBS" bzImage modules \
+		>"$DIR/build.log" 2>&1; then
+	kill "$progress_pid" 2>/dev/null || true
+	tail -n 40 "$DIR/build.log" >&2
+	die "kernel build failed (full log: $DIR/build.log)"
+fi
+kill "$progress_pid" 2>/dev/null || true
+secs=$(( $(date +%s) - start ))
+
+release=$(make -s -C "$TREE" kernelrelease)
+rm -rf "$DIR/modules"
+make -s -C "$TREE" "${MAKEVARS[@]}" INSTALL_MOD_PATH="$DIR/modules" modules_install >&2
+cp "$TREE/arch/x86/boot/bzImage" "$DIR/bzImage"
+echo "$release" >"$DIR/release"
+{
+	echo "source: $SRCPKG $SRCVER"
+	echo "compiler: $CCVER"
+	echo "release: $release"
+	echo "options =y: $(grep -c '=y$' "$TREE/.config")"
+	echo "build seconds: $secs (make -j$JOBS)"
+	echo "built: $(date -u +%FT%TZ)"
+} >"$DIR/info"
+touch "$DIR/.done"
+ln -sfn "$KEY" "$CACHE/current"
+say "built $release in $((secs / 60)) min $((secs % 60)) s"
+
+# Drop older finished builds beyond $KEEP (never the current one).
+# shellcheck disable=SC2012 # names are our own hex keys
+ls -1td "$CACHE"/*/.done 2>/dev/null | sed 's,/\.done$,,' | grep -vx "$DIR" |
+	tail -n +"$((KEEP + 1))" | while read -r old; do
+		say "removing old build $old"
+		rm -rf "$old"
+	done
+
+print_env
