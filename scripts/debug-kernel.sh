@@ -66,6 +66,9 @@ TREE=$DIR/linux
 print_env() {
 	local rel
 	rel=$(cat "$DIR/release")
+	# Everything is built in, so modules_install leaves no kernel/ folder;
+	# scripts/vm-run takes a --modules tree only when it has one.
+	mkdir -p "$DIR/modules/lib/modules/$rel/kernel" 2>/dev/null || true
 	echo "VLO_DEBUG_KERNEL=$DIR/bzImage"
 	echo "VLO_DEBUG_MODULES=$DIR/modules"
 	echo "VLO_DEBUG_KDIR=$TREE"

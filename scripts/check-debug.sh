@@ -1,0 +1,202 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-debug.sh - run vlo's test suite on the debug kernel (`make check-debug`).
+#
+#   scripts/check-debug.sh                 the whole suite (tests/run_tests.sh)
+#   scripts/check-debug.sh -- CMD [ARGS]   CMD instead (a stress test, a shell)
+#
+# Builds the debug kernel when there is none (scripts/debug-kernel.sh:
+# KASAN, lockdep, kmemleak, DEBUG_OBJECTS, fault injection; cached per
+# machine), builds vlo against that kernel's tree in a separate folder,
+# boots it with scripts/vm-run and runs the command with VLO_KO set. After
+# the command a kmemleak scan runs. Any KASAN, UBSAN, lockdep, kmemleak,
+# WARN, BUG, refcount or hung-task report fails the run and is printed in
+# full. The console log, kernel log and kmemleak report are kept in the
+# results folder.
+#
+# Environment:
+#   VLO_CACHE            cache root (default /var/cache/vlo)
+#   VLO_DEBUG_TIMEOUT    seconds for the whole guest run (default 5400)
+#   VLO_DEBUG_MEM        guest memory in MB (default 2048; KASAN needs room)
+#   VLO_DEBUG_CPUS       guest CPUs (default 2)
+#   VLO_DEBUG_RESULTS    results folder (default <repo>/results/check-debug)
+#   VLO_DEBUG_PANIC_ON_WARN=1  stop at the first WARN/KASAN report instead
+#                        of collecting all of them
+#
+# Exit status: the command's, or 121 when the kernel reported a problem,
+# 124 on timeout, 125 when the guest died (see scripts/vm-run --help).
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${VLO_CACHE:-/var/cache/vlo}
+BUILD=$CACHE/build/debug
+TIMEOUT=${VLO_DEBUG_TIMEOUT:-5400}
+MEM=${VLO_DEBUG_MEM:-2048}
+CPUS=${VLO_DEBUG_CPUS:-2}
+RESULTS=${VLO_DEBUG_RESULTS:-$REPO/results/check-debug}
+
+say() { printf 'check-debug: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 125; }
+usage() { sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+if [ $# -gt 0 ]; then
+	CMD=("$@")
+else
+	CMD=(tests/run_tests.sh)
+	[ -x "$REPO/tests/run_tests.sh" ] || die "tests/run_tests.sh is missing"
+fi
+
+t_start=$SECONDS
+
+# ---------------------------------------------------------------- kernel
+
+if ! env_lines=$("$REPO/scripts/debug-kernel.sh" --print-env 2>/dev/null); then
+	say "no debug kernel for this config yet: building it now" \
+		"(about 30-40 min on 2 cores; later runs reuse it)"
+	t0=$SECONDS
+	env_lines=$("$REPO/scripts/debug-kernel.sh" | grep '^VLO_DEBUG_') ||
+		die "building the debug kernel failed"
+	say "debug kernel built in $(( (SECONDS - t0) / 60 )) min $(( (SECONDS - t0) % 60 )) s"
+fi
+VLO_DEBUG_KERNEL="" VLO_DEBUG_MODULES="" VLO_DEBUG_KDIR="" VLO_DEBUG_RELEASE=""
+while IFS='=' read -r name value; do
+	case $name in
+	VLO_DEBUG_KERNEL) VLO_DEBUG_KERNEL=$value ;;
+	VLO_DEBUG_MODULES) VLO_DEBUG_MODULES=$value ;;
+	VLO_DEBUG_KDIR) VLO_DEBUG_KDIR=$value ;;
+	VLO_DEBUG_RELEASE) VLO_DEBUG_RELEASE=$value ;;
+	esac
+done <<<"$env_lines"
+if [ -z "$VLO_DEBUG_KDIR" ] || [ ! -f "$VLO_DEBUG_KERNEL" ]; then
+	die "scripts/debug-kernel.sh gave no usable kernel"
+fi
+say "debug kernel $VLO_DEBUG_RELEASE ($VLO_DEBUG_KERNEL)"
+
+# ------------------------------------------------------------------- vlo
+
+# Built out of the source tree, so the clone's own vlo.ko (stock kernel)
+# and this one (debug kernel, KASAN-instrumented) never overwrite each other.
+say "building vlo against the debug tree in $BUILD"
+mkdir -p "$BUILD"
+rm -rf "${BUILD:?}/src" "${BUILD:?}/include"
+cp -a "$REPO/Kbuild" "$REPO/Makefile" "$REPO/src" "$REPO/include" "$BUILD/"
+# Objects of a build for another kernel must not be reused.
+find "$BUILD/src" -name '*.o' -delete -o -name '.*.cmd' -delete
+if ! make -C "$VLO_DEBUG_KDIR" M="$BUILD" W=1 modules >"$BUILD/build.log" 2>&1; then
+	cat "$BUILD/build.log" >&2
+	die "building vlo against the debug kernel failed"
+fi
+grep -E 'warning:|error:' "$BUILD/build.log" >&2 || true
+VLO_KO=$BUILD/vlo.ko
+vermagic=$(modinfo -F vermagic "$VLO_KO" | cut -d' ' -f1)
+[ "$vermagic" = "$VLO_DEBUG_RELEASE" ] ||
+	die "vlo.ko is for '$vermagic', the debug kernel is '$VLO_DEBUG_RELEASE'"
+
+# Test helpers that the suite compiles on the host (same as `make check`).
+if [ ${#CMD[@]} -eq 1 ] && [ "${CMD[0]}" = tests/run_tests.sh ] &&
+		[ -f "$REPO/tests/Makefile" ]; then
+	make -s -C "$REPO/tests" >&2 || die "building the test helpers failed"
+fi
+
+# ------------------------------------------------------------------- run
+
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/vm-console-*.log "$RESULTS/vm-dmesg.txt" "$RESULTS/kmemleak.txt"
+
+# log_buf_len: the suite is long and a debug kernel chatty; the log is read
+# once at the end. panic_on_warn=0 (vm-run sets 1) and kasan_multi_shot keep
+# the guest running after a report, so one run shows every problem, not
+# only the first; an Oops still panics (oops=panic).
+append="log_buf_len=16M kasan_multi_shot"
+if [ "${VLO_DEBUG_PANIC_ON_WARN:-0}" != 1 ]; then
+	append+=" panic_on_warn=0"
+fi
+
+say "running on the debug kernel: ${CMD[*]}"
+t_run=$SECONDS
+rc=0
+# The suite runs from the repository; a given CMD from where it was typed.
+rundir=$PWD
+[ $# -gt 0 ] || rundir=$REPO
+(cd "$rundir" && VLO_KO=$VLO_KO VLO_VM_KMEMLEAK=1 "$REPO/scripts/vm-run" \
+	--kernel "$VLO_DEBUG_KERNEL" --modules "$VLO_DEBUG_MODULES" \
+	--mem "$MEM" --cpus "$CPUS" --timeout "$TIMEOUT" \
+	--append "$append" --out "$RESULTS" -- "${CMD[@]}") || rc=$?
+t_run=$((SECONDS - t_run))
+
+# ---------------------------------------------------------------- report
+
+# vm-run names its console log vm-console-<date>-<pid>.log; we removed the
+# old ones, so there is at most one.
+console=$(find "$RESULTS" -maxdepth 1 -name 'vm-console-*.log' | head -n 1)
+dmesg=$RESULTS/vm-dmesg.txt
+if [ -n "$console" ]; then
+	sed -n '/^----- kmemleak -----$/,$p' "$console" | sed 1d >"$RESULTS/kmemleak.txt"
+fi
+
+# Kernel reports, as extended regexps. Wider than vm-run's list: it also
+# names a device whose references never drop, RCU stalls, slab corruption,
+# reference-tracker leaks and DEBUG_OBJECTS findings.
+REPORTS='(^|[^A-Z_])BUG[: ]|WARNING|KASAN|UBSAN|Oops|general protection'
+REPORTS+='|Kernel panic|kernel BUG|Call Trace|circular locking|lock held'
+REPORTS+='|inconsistent lock state|suspicious RCU usage|possible recursive locking'
+REPORTS+='|sleeping function called from invalid context|soft lockup|INFO: task'
+REPORTS+='|detected stall|to become free|Bad page|Redzone|Poison overwritten'
+REPORTS+='|ref_tracker|refcount_t|leaked|ODEBUG|list_(add|del) corruption'
+REPORTS+='|unreferenced object|suspected memory leak|stack-protector'
+# Boot-time lines of this kernel that match the above but report nothing.
+BENIGN='ODEBUG: [0-9]+ of [0-9]+ active objects replaced'
+BENIGN+='|loading out-of-tree module taints kernel|module verification failed'
+
+findings=""
+if [ -f "$dmesg" ]; then
+	findings=$(grep -a -n '^kern ' "$dmesg" | grep -a -E "$REPORTS" |
+		grep -a -v -E "$BENIGN" || true)
+fi
+leaks=0
+if [ -s "$RESULTS/kmemleak.txt" ]; then
+	leaks=$(grep -c 'unreferenced object' "$RESULTS/kmemleak.txt" || true)
+fi
+
+if [ -n "$findings" ]; then
+	# Print every kernel line from a few lines before the first report on:
+	# the reports are multi-line (stack traces, lock chains, allocation
+	# and free stacks) and the context matters.
+	first=$(printf '%s\n' "$findings" | head -n 1 | cut -d: -f1)
+	say "kernel reports (from $dmesg):"
+	tail -n +"$(( first > 5 ? first - 5 : 1 ))" "$dmesg" | grep -a '^kern ' |
+		head -n 2000 | sed 's/^/  | /' >&2
+	[ "$rc" -ne 0 ] || rc=121
+fi
+if [ "$leaks" -gt 0 ]; then
+	say "kmemleak: $leaks unreferenced object(s):"
+	head -n 2000 "$RESULTS/kmemleak.txt" | sed 's/^/  | /' >&2
+	[ "$rc" -ne 0 ] || rc=121
+elif [ -f "$RESULTS/kmemleak.txt" ]; then
+	say "kmemleak: no leaks"
+else
+	say "kmemleak: no report (the guest did not get to the scan)"
+fi
+if [ "$rc" -eq 121 ] && [ -z "$findings" ] && [ "$leaks" -eq 0 ] && [ -f "$dmesg" ]; then
+	# vm-run saw something this scan did not name; show the whole log.
+	say "vm-run flagged the kernel log; full log:"
+	sed 's/^/  | /' "$dmesg" >&2
+fi
+
+say "results: ${RESULTS}; guest run $((t_run / 60)) min $((t_run % 60)) s," \
+	"total $(( (SECONDS - t_start) / 60 )) min $(( (SECONDS - t_start) % 60 )) s"
+if [ "$rc" -eq 0 ]; then
+	say "PASS: ${CMD[*]} on $VLO_DEBUG_RELEASE, no kernel reports"
+else
+	say "FAIL (exit $rc): ${CMD[*]} on $VLO_DEBUG_RELEASE"
+fi
+exit "$rc"
