@@ -94,6 +94,7 @@ papt() {
 		-o Dir::State::status=/dev/null \
 		-o Acquire::Languages=none \
 		-o APT::Sandbox::User=root \
+		-o Acquire::Check-Valid-Until=false \
 		"$@"
 }
 
@@ -226,7 +227,11 @@ make_sid_chroot() {
 			{ tail -n 20 "$VLO_CACHE/chroot/sid-debootstrap.log" >&2; die "debootstrap failed"; }
 	fi
 	log "sid chroot: apt-get install $cc make libc6-dev $kbuild"
-	chroot "$ch" apt-get -q update >/dev/null
+	# The mirror may be a dated snapshot whose Release has expired: what
+	# is signed is still what we want.
+	chroot "$ch" apt-get -q -o Acquire::Check-Valid-Until=false update \
+		>"$VLO_CACHE/chroot/sid-update.log" 2>&1 ||
+		{ cat "$VLO_CACHE/chroot/sid-update.log" >&2; die "chroot apt-get update failed"; }
 	chroot "$ch" apt-get -q -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
 		"$cc" make libc6-dev "$kbuild" >"$VLO_CACHE/chroot/sid-install.log" 2>&1 ||
 		{ tail -n 20 "$VLO_CACHE/chroot/sid-install.log" >&2; die "chroot install failed"; }
@@ -302,6 +307,12 @@ fetch_one() {
 		ch=$(make_sid_chroot "$cc" "$kb")
 	else
 		cc=$(host_cc "$cc")
+		# Headers that ship vmlinux make BTF for modules: kbuild then
+		# runs pahole (linux-kbuild depends on it; we only unpacked it).
+		if [ -f "$kdir/vmlinux" ] && ! command -v pahole >/dev/null; then
+			log "installing dwarves (pahole) for BTF of modules"
+			"${APT_INSTALL[@]}" dwarves >/dev/null
+		fi
 	fi
 	local vmlinuz
 	for vmlinuz in "$root/boot/vmlinuz-$kver" "$root/lib/modules/$kver/vmlinuz" ""; do
