@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Namespaces: a vlo device made in one netns keeps its identity (MAC, MTU,
+# counters) and works after a move to another; deleting a netns deletes its
+# vlo devices (they are not handed back to the initial netns); CAP_NET_ADMIN
+# in a netns owned by an unprivileged user namespace is enough to create,
+# use and delete one; without CAP_NET_ADMIN creation is refused.
+
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
+set -euo pipefail
+
+require_root
+require_cmd ip jq setpriv unshare
+vlo_ensure_loaded
+
+ns_create A
+ns_create B
+ns_create D
+
+field()
+{
+	ip -n "$1" -d -j link show dev "$2" | jq -r ".[0] | $3"
+}
+
+present()
+{
+	ip -n "$1" link show dev "$2" >/dev/null 2>&1 && echo yes || echo no
+}
+
+# --- create in A, move to B ------------------------------------------------
+NS=$A
+vlo_add vm0 mtu 9000 address 02:00:00:00:0a:01
+if [ -x "$VLO_PKT" ]; then
+	pkt loop -i vm0 -n 7 >/dev/null
+fi
+tx_a=$(stat_of vm0 tx_packets)
+ifindex_a=$(field "$A" vm0 .ifindex)
+
+check_ok "move vm0 from A to B" ip -n "$A" link set vm0 netns "$B"
+check_eq "vm0 gone from A" no "$(present "$A" vm0)"
+check_eq "vm0 present in B" yes "$(present "$B" vm0)"
+check_eq "kind in B" vlo "$(field "$B" vm0 .linkinfo.info_kind)"
+check_eq "MAC kept" 02:00:00:00:0a:01 "$(field "$B" vm0 .address)"
+check_eq "MTU kept" 9000 "$(field "$B" vm0 .mtu)"
+NS=$B
+check_eq "tx_packets kept" "$tx_a" "$(stat_of vm0 tx_packets)"
+log "ifindex in A $ifindex_a, in B $(field "$B" vm0 .ifindex)"
+
+# A move takes the device down: it must come up and loop in B.
+check_ok "up in B" ip -n "$B" link set vm0 up
+if [ -x "$VLO_PKT" ]; then
+	before=$(counters vm0)
+	out=$(pkt loop -i vm0 -n 10 -s 200)
+	after=$(counters vm0)
+	check_eq "frames looped in B" 10 "$(kv received "$out")"
+	check_deltas "$before" "$after" sys_tx_packets=10 sys_rx_packets=10 \
+		sys_rx_bytes=2000
+fi
+check_ok "move back to A" ip -n "$B" link set vm0 netns "$A"
+check_eq "vm0 back in A" yes "$(present "$A" vm0)"
+
+# --- deleting a netns deletes its vlo devices --------------------------------
+# A veth pair with one end in the doomed netns C and the other in D tells
+# when C's devices have been dismantled: the D end goes with them. By then
+# a device the kernel hands back to init_net (netns_refund, or no
+# rtnl_link_ops) would already be there.
+ns_create C
+name="vlodel$$"
+name=${name:0:15}
+NS=$C
+vlo_add "$name"
+have_veth=no
+if ip -n "$C" link add vc0 type veth peer name vd0 netns "$D" 2>/dev/null; then
+	have_veth=yes
+fi
+ip netns del "$C"
+if [ "$have_veth" = yes ]; then
+	VLO_CHECKS=$((VLO_CHECKS + 1))
+	if wait_for 30 bash -c "! ip -n '$D' link show vd0"; then
+		log "ok: netns C dismantled (veth peer gone from D)"
+	else
+		fail "netns C not dismantled within 30 s"
+	fi
+else
+	log "veth unavailable: waiting 3 s for the netns to go"
+	sleep 3
+fi
+check_eq "$name not handed to init netns" no \
+	"$(ip link show dev "$name" >/dev/null 2>&1 && echo yes || echo no)"
+check_eq "$name not in D" no "$(present "$D" "$name")"
+
+# --- unprivileged user namespace --------------------------------------------
+# As nobody: a new user namespace and a netns it owns. CAP_NET_ADMIN there
+# must be enough to create, use and delete a vlo device.
+# shellcheck disable=SC2016 # expanded by the inner bash
+userns_script='
+set -e
+ip link add u0 type vlo
+ip link set u0 up
+ip -d link show u0
+ip link set u0 mtu 1500
+ip link set u0 address 02:00:00:00:0b:01
+if [ -x "$1" ]; then "$1" loop -i u0 -n 5; fi
+ip link del u0
+! ip link show u0 2>/dev/null
+'
+if setpriv --reuid=65534 --regid=65534 --clear-groups \
+	unshare -Urn true 2>/dev/null; then
+	VLO_CHECKS=$((VLO_CHECKS + 1))
+	if out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare -Urn bash -c "$userns_script" userns "$VLO_PKT" 2>&1); then
+		log "ok: create/up/use/delete as nobody in its own userns+netns"
+	else
+		fail "vlo in an unprivileged user namespace:"
+	fi
+	quote_lines "$out"
+	check_match "kind vlo in userns" "vlo" "$out"
+	if [ -x "$VLO_PKT" ]; then
+		check_match "frames looped in userns" "received=5 host=5" "$out"
+	fi
+else
+	log "unprivileged user namespaces not available: that part not checked"
+fi
+
+# --- without CAP_NET_ADMIN --------------------------------------------------
+NS=$A
+check_err "create without CAP_NET_ADMIN" "Operation not permitted" \
+	in_ns setpriv --inh-caps=-all --bounding-set=-net_admin \
+	ip link add np0 type vlo
+check_eq "np0 not created" no "$(present "$A" np0)"
+check_err "create as nobody in init netns" "Operation not permitted" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	ip link add np0 type vlo
+check_eq "np0 not created in init netns" no \
+	"$(ip link show dev np0 >/dev/null 2>&1 && echo yes || echo no)"
+
+vlo_exit
