@@ -113,6 +113,8 @@ vlo_cleanup()
 	[ -n "$VLO_TMP" ] && rm -rf "$VLO_TMP"
 }
 trap vlo_cleanup EXIT
+# With set -e a failing command ends the test: say which one.
+trap 'echo "# FAIL: line $LINENO: \"$BASH_COMMAND\" exited with $?"' ERR
 # A signal (the runner's timeout sends TERM) must still run the EXIT trap.
 trap 'exit 1' INT TERM HUP
 

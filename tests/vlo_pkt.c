@@ -41,7 +41,7 @@
 
 #define VLO_MAGIC	0x564c4f50u	/* "VLOP" */
 #define HDR_LEN		(ETH_HLEN + 24)	/* Ethernet + struct vlo_hdr */
-#define MAX_FRAME	(65536 + ETH_HLEN)
+#define MAX_FRAME	(65536 + ETH_HLEN + 64)
 #define RCVBUF		(8 << 20)
 
 /* Follows the Ethernet header in every frame; network byte order. */
@@ -104,6 +104,7 @@ static void print_usage(void)
 		"  send    send frames on -i IF, no receiver\n"
 		"  flood   send frames on -i IF for -T seconds or until the device goes\n"
 		"  tstamp  send frames with SO_TIMESTAMPING, count TX software timestamps\n"
+		"  raw     send -n frames of -s zero bytes on -i IF (any size)\n"
 		"  stream  -p udp|tcp: move -n messages of -s bytes from -S ADDR to -D ADDR\n"
 		"options:\n"
 		"  -i IF     interface\n"
@@ -216,6 +217,17 @@ static int packet_socket(const struct opts *o, int proto)
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &val, sizeof(val)))
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, sizeof(val));
 	}
+	return fd;
+}
+
+/* The sending socket: unbound, optionally around the qdisc. */
+static int tx_socket(const struct opts *o)
+{
+	int fd = packet_socket(o, -1), one = 1;
+
+	if (o->bypass &&
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)))
+		die("PACKET_QDISC_BYPASS");
 	return fd;
 }
 
@@ -360,15 +372,16 @@ static int cmd_loop(struct opts *o, bool receive)
 	if (receive && o->rx_same) {
 		tx = packet_socket(o, o->rx_all ? ETH_P_ALL : (int)o->ethertype);
 		rx = tx;
+		if (o->bypass &&
+		    setsockopt(tx, SOL_PACKET, PACKET_QDISC_BYPASS, &val,
+			       sizeof(val)))
+			die("PACKET_QDISC_BYPASS");
 	} else {
 		if (receive)
 			rx = packet_socket(o, o->rx_all ? ETH_P_ALL :
 					   (int)o->ethertype);
-		tx = packet_socket(o, -1);
+		tx = tx_socket(o);
 	}
-	if (o->bypass &&
-	    setsockopt(tx, SOL_PACKET, PACKET_QDISC_BYPASS, &val, sizeof(val)))
-		die("PACKET_QDISC_BYPASS");
 
 	sockaddr_for(o, &sll, o->ethertype);
 	for (i = 0; i < o->count; i++) {
@@ -414,6 +427,37 @@ static int cmd_loop(struct opts *o, bool receive)
 	return 0;
 }
 
+/*
+ * Send N frames of SIZE zero bytes, no header of ours: for frames shorter
+ * than an Ethernet header, on devices without one (tun), whose egress a tc
+ * action redirects to a vlo device.
+ */
+static int cmd_raw(struct opts *o)
+{
+	unsigned int sent = 0, errors = 0, i;
+	struct sockaddr_ll sll;
+	unsigned char *buf;
+	int fd, err = 0;
+
+	buf = calloc(1, o->size);
+	if (!buf)
+		die("calloc");
+	fd = tx_socket(o);
+	sockaddr_for(o, &sll, o->ethertype);
+	for (i = 0; i < o->count; i++) {
+		if (sendto(fd, buf, o->size, 0, (struct sockaddr *)&sll,
+			   sizeof(sll)) == (ssize_t)o->size) {
+			sent++;
+		} else {
+			errors++;
+			err = errno;
+		}
+	}
+	print_common(sent, errors, err);
+	printf("\n");
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -439,7 +483,7 @@ static int cmd_flood(struct opts *o)
 	buf = calloc(1, MAX_FRAME);
 	if (!buf)
 		die("calloc");
-	fd = packet_socket(o, -1);
+	fd = tx_socket(o);
 	sockaddr_for(o, &sll, o->ethertype);
 	end = now_ns(CLOCK_MONOTONIC) + o->seconds * 1000000000ull;
 	while (!stop && now_ns(CLOCK_MONOTONIC) < end) {
@@ -479,7 +523,7 @@ static int cmd_tstamp(struct opts *o)
 	buf = calloc(1, MAX_FRAME);
 	if (!buf)
 		die("calloc");
-	fd = packet_socket(o, -1);
+	fd = tx_socket(o);
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)))
 		die("SO_TIMESTAMPING");
 	sockaddr_for(o, &sll, o->ethertype);
@@ -729,10 +773,14 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "stream"))
 		return cmd_stream(&o);
 
-	if (o.size < HDR_LEN || o.size > MAX_FRAME || o.ethertype > 0xffff ||
-	    o.ethertype < ETH_P_802_3_MIN)
+	if (o.ethertype > 0xffff || o.ethertype < ETH_P_802_3_MIN ||
+	    o.size > MAX_FRAME || !o.size)
 		print_usage();
 	resolve_if(&o);
+	if (!strcmp(cmd, "raw"))
+		return cmd_raw(&o);
+	if (o.size < HDR_LEN)
+		print_usage();
 	self = !strcmp(dst, "self");
 	if (self)
 		memcpy(o.dst, o.src, ETH_ALEN);

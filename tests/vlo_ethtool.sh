@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ethtool: driver info (-i), link state, software timestamping capabilities
+# (-T), the exact statistics names (-S), the private flag list, the offload
+# features as on lo (-k) and toggling them (-K) off and back on.
+
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
+set -euo pipefail
+
+require_root
+require_cmd ip ethtool
+vlo_ensure_loaded
+
+ns_create NS
+vlo_add ve0
+
+# feature NAME: "on", "off", "on [fixed]", ... from ethtool -k.
+feature()
+{
+	in_ns ethtool -k ve0 | sed -n "s/^[[:space:]]*$1: //p"
+}
+
+# --- -i ----------------------------------------------------------------------
+info=$(in_ns ethtool -i ve0)
+quote_lines "$info"
+check_match "driver" '^driver: vlo$' "$info"
+check_match "version" '^version: 0\.1\.0$' "$info"
+check_match "bus-info empty" '^bus-info: *$' "$info"
+check_match "supports-statistics" '^supports-statistics: yes$' "$info"
+check_match "supports-priv-flags" '^supports-priv-flags: yes$' "$info"
+modver=$(vlo_modinfo -F version 2>/dev/null || true)
+check_match "ethtool version == modinfo version" "^version: ${modver:-?}$" "$info"
+
+# --- link ----------------------------------------------------------------------
+check_match "link detected" 'Link detected: yes' "$(in_ns ethtool ve0)"
+
+# --- -T --------------------------------------------------------------------------
+ts=$(in_ns ethtool -T ve0)
+quote_lines "$ts"
+for c in software-transmit software-receive software-system-clock; do
+	check_match "-T $c" "^[[:space:]]+$c" "$ts"
+done
+check_match "-T no PHC" 'PTP Hardware Clock: none' "$ts"
+
+# --- -S ----------------------------------------------------------------------------
+names=$(in_ns ethtool -S ve0 | awk 'NR > 1 { sub(":", "", $1); print $1 }' |
+	paste -sd,)
+check_eq "-S names" \
+	"tx_packets,tx_bytes,rx_packets,rx_bytes,rx_backlog_drops,tx_carrier_drops,tx_header_drops" \
+	"$names"
+
+# --- private flags -------------------------------------------------------------------
+pf=$(in_ns ethtool --show-priv-flags ve0)
+quote_lines "$pf"
+check_match "priv flag capture-once, off" '^capture-once +: off$' "$pf"
+check_eq "exactly one priv flag" 1 "$(grep -c ' : ' <<<"$pf")"
+
+# --- -k ------------------------------------------------------------------------------
+k0=$(in_ns ethtool -k ve0)
+for f in scatter-gather tx-checksumming tx-checksum-ip-generic \
+	 tcp-segmentation-offload generic-segmentation-offload \
+	 generic-receive-offload rx-checksumming tx-scatter-gather-fraglist \
+	 tx-sctp-segmentation tx-checksum-sctp highdma; do
+	check_match "-k $f on" '^on' "$(feature "$f")"
+done
+check_eq "-k tx-lockless" "on [fixed]" "$(feature tx-lockless)"
+check_eq "-k vlan-challenged" "on [fixed]" "$(feature vlan-challenged)"
+log "-k loopback: $(feature loopback)"
+
+# --- -K ----------------------------------------------------------------------------
+# ethtool -K short name -> the -k line it controls.
+for pair in tso:tcp-segmentation-offload gso:generic-segmentation-offload \
+	    gro:generic-receive-offload sg:scatter-gather \
+	    tx:tx-checksumming; do
+	short=${pair%%:*}
+	long=${pair#*:}
+	check_ok "-K $short off" in_ns ethtool -K ve0 "$short" off
+	check_eq "$long after -K $short off" off "$(feature "$long")"
+	check_ok "-K $short on" in_ns ethtool -K ve0 "$short" on
+	check_eq "$long after -K $short on" on "$(feature "$long")"
+done
+# Dependent features (TSO needs SG and checksumming) must all be back.
+check_eq "-k identical after the round trip" "$k0" "$(in_ns ethtool -k ve0)"
+
+# Traffic still loops with offloads off.
+if [ -x "$VLO_PKT" ]; then
+	in_ns ethtool -K ve0 tso off gso off sg off tx off
+	out=$(pkt loop -i ve0 -n 10 -s 1000)
+	check_eq "frames loop with offloads off" 10 "$(kv received "$out")"
+	in_ns ethtool -K ve0 tso on gso on sg on tx on
+fi
+
+vlo_exit

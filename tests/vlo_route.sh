@@ -1,0 +1,468 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Getting real traffic onto a vlo device, with the tools users run.
+#
+# scripts/vlo-route makes the traffic between two local addresses A and B
+# on vlo0 cross vlo0 instead of lo. Checked here, IPv4 and IPv6, in a
+# namespace with strict rp_filter (which vlo-route must not need to touch):
+#  - bad input is refused with a message and changes nothing;
+#  - add is idempotent, pairs share the moved local rule, show lists them;
+#  - ping, TCP (iperf3) and UDP between A and B: vlo0's counters grow by at
+#    least the bytes transferred, lo's do not, and a capture of what vlo0
+#    receives holds both directions of each flow;
+#  - raw frames: an ICMP echo request crafted for B and sent with an
+#    AF_PACKET socket on vlo0 is received on vlo0 (a tc ingress filter
+#    counts it) and answered by the kernel (the reply is captured);
+#  - netem on vlo0 delays A<->B by both directions' delay, not lo;
+#  - an nftables netdev ingress chain on vlo0 counts and drops the flow;
+#  - a generic XDP program on vlo0 counts and drops it (skipped, with the
+#    reason, without clang's BPF target / bpftool);
+#  - del puts everything back: rules, routes and sysctls as before add,
+#    the flow on lo again.
+
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
+set -euo pipefail
+
+VLO_ROUTE=${VLO_ROUTE:-$TESTDIR/../scripts/vlo-route}
+[ -x "$VLO_ROUTE" ] || VLO_ROUTE=$(command -v vlo-route || echo "$VLO_ROUTE")
+TRAFFIC=$TESTDIR/vlo_route_traffic.py
+
+require_root
+require_cmd ip tc ping iperf3 tcpdump nft python3 jq ss sysctl
+[ -x "$VLO_ROUTE" ] || skip "vlo-route not found (set VLO_ROUTE=path)"
+vlo_ensure_loaded
+
+A4=10.77.0.1
+B4=10.77.0.2
+C4=10.77.0.3
+A6=fd00:766c::1
+B6=fd00:766c::2
+C6=fd00:766c::3
+# Raw frames come "from" P: in the subnet, assigned nowhere.
+P4=10.77.0.99
+P6=fd00:766c::99
+
+tmpdir >/dev/null
+T=$VLO_TMP
+
+ns_create NS ipv6
+# No link-local address: no router solicitations or MLD on vlo0.
+in_ns ip link add vlo0 type vlo
+in_ns ip link set vlo0 addrgenmode none
+in_ns ip link set vlo0 up
+for a in $A4 $B4 $C4; do
+	in_ns ip addr add "$a/24" dev vlo0
+done
+for a in $A6 $B6 $C6; do
+	in_ns ip -6 addr add "$a/64" dev vlo0 nodad
+done
+# Strict reverse-path filtering, as many distributions set it; accept_local
+# stays 0. vlo-route must work without changing either.
+in_ns sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.vlo0.rp_filter=1
+
+route()
+{
+	in_ns "$VLO_ROUTE" "$@"
+}
+
+# Everything vlo-route could touch: rules, routes of all tables, sysctls.
+snapshot()
+{
+	in_ns ip -d rule show
+	in_ns ip -6 -d rule show
+	in_ns ip -d route show table all
+	in_ns ip -6 -d route show table all
+	{ in_ns sysctl -a 2>/dev/null || true; } |
+		grep -E '^net\.ipv[46]\.(conf\.|ip_forward)'
+}
+
+# check_same DESC FILE-BEFORE: the snapshot now equals FILE-BEFORE.
+check_same()
+{
+	local d
+
+	snapshot >"$T/now"
+	d=$(diff "$2" "$T/now" || true)
+	VLO_CHECKS=$((VLO_CHECKS + 1))
+	if [ -z "$d" ]; then
+		log "ok: $1 ($(wc -l <"$2") lines of rules, routes, sysctls identical)"
+	else
+		fail "$1: differs:"
+		quote_lines "$d"
+	fi
+}
+
+stat_vlo() { stat_of vlo0 "$1"; }
+stat_lo() { stat_of lo "$1"; }
+
+# mark: remember vlo0's and lo's counters; moved: print their deltas and
+# set D_VLO_RXP, D_VLO_TXP, D_VLO_RXB, D_VLO_TXB, D_LO_RXP, D_LO_RXB.
+mark()
+{
+	M=("$(stat_vlo rx_packets)" "$(stat_vlo tx_packets)" \
+		"$(stat_vlo rx_bytes)" "$(stat_vlo tx_bytes)" \
+		"$(stat_lo rx_packets)" "$(stat_lo rx_bytes)")
+}
+
+moved()
+{
+	D_VLO_RXP=$(($(stat_vlo rx_packets) - M[0]))
+	D_VLO_TXP=$(($(stat_vlo tx_packets) - M[1]))
+	D_VLO_RXB=$(($(stat_vlo rx_bytes) - M[2]))
+	D_VLO_TXB=$(($(stat_vlo tx_bytes) - M[3]))
+	D_LO_RXP=$(($(stat_lo rx_packets) - M[4]))
+	D_LO_RXB=$(($(stat_lo rx_bytes) - M[5]))
+	log "$1: vlo0 rx ${D_VLO_RXP} pkts/${D_VLO_RXB} B, tx ${D_VLO_TXP} pkts/${D_VLO_TXB} B; lo rx ${D_LO_RXP} pkts/${D_LO_RXB} B"
+}
+
+# ping_ok DESC SRC DST [COUNT]: COUNT pings SRC -> DST all answered.
+ping_ok()
+{
+	local out n=${4:-5}
+
+	out=$(in_ns ping -n -q -c "$n" -i 0.2 -W 2 -I "$2" "$3" 2>&1 || true)
+	check_match "$1: $n pings answered" " $n received" "$out"
+}
+
+# ping_fails DESC SRC DST: 2 pings, none answered.
+ping_fails()
+{
+	local out rc=0
+
+	out=$(in_ns ping -n -q -c 2 -i 0.2 -W 1 -I "$2" "$3" 2>&1) || rc=$?
+	check_ne "$1: ping exit status" 0 "$rc"
+	check_match "$1: no answer" " 0 received" "$out"
+}
+
+# rtt_min SRC DST: smallest round trip (ms, integer) of 3 pings.
+rtt_min()
+{
+	{ in_ns ping -n -q -c 3 -i 0.2 -W 2 -I "$1" "$2" || true; } |
+		sed -n 's|^rtt [^=]*= \([0-9]*\)\.[0-9]*/.*|\1|p'
+}
+
+rtt_max()
+{
+	{ in_ns ping -n -q -c 3 -i 0.2 -W 2 -I "$1" "$2" || true; } |
+		sed -n 's|^rtt [^=]*= [0-9.]*/[0-9.]*/\([0-9]*\)\.[0-9]*/.*|\1|p'
+}
+
+# =========================================================== bad input
+log "--- refused input changes nothing"
+snapshot >"$T/pristine"
+in_ns ip link add vlo1 type vlo		# stays down
+check_err "no command" "missing command" route
+check_err "unknown command" "unknown command" route frob
+check_err "wrong argument count" "needs exactly" route add vlo0 $A4
+check_err "too many arguments" "needs exactly" route add vlo0 $A4 $B4 $C4
+check_err "unknown device" "unknown device" route add nosuch0 $A4 $B4
+check_err "device not vlo" "not a vlo device" route add lo $A4 $B4
+check_err "device down" "is down" route add vlo1 $A4 $B4
+check_err "address not local" "is not assigned" route add vlo0 $A4 10.77.0.50
+check_err "IPv6 address not local" "is not assigned" route add vlo0 $A6 fd00:766c::50
+check_err "A == B" "same address" route add vlo0 $A4 $A4
+check_err "A == B, other spelling" "same address" \
+	route add vlo0 $A6 fd00:766c:0:0::0001
+check_err "mixed families" "different families" route add vlo0 $A4 $B6
+check_err "malformed IPv4" "malformed address" route add vlo0 10.77.0.256 $B4
+check_err "malformed IPv4, 3 fields" "malformed address" route add vlo0 10.77.1 $B4
+check_err "malformed IPv6" "malformed address" route add vlo0 fd00:766c::zz $B6
+check_err "malformed IPv6, two ::" "malformed address" route add vlo0 fd00::1::2 $B6
+check_err "loopback address" "loopback" route add vlo0 127.0.0.1 $A4
+check_err "del of a pair never added" "no pair" route del vlo0 $A4 $B4
+in_ns ip link del vlo1
+check_same "state after refused commands" "$T/pristine"
+
+# =========================================================== add
+log "--- add"
+snapshot >"$T/before"
+check_ok "add IPv4 pair" route add vlo0 $A4 $B4
+check_ok "add IPv6 pair" route add vlo0 $A6 $B6
+snapshot >"$T/added"
+check_ok "add IPv4 pair again (swapped)" route add vlo0 $B4 $A4
+check_ok "add IPv6 pair again (other spelling)" route add vlo0 $A6 fd00:766c:0::2
+check_same "add is idempotent" "$T/added"
+rules=$(in_ns ip -d rule show; in_ns ip -6 -d rule show)
+quote_lines "$rules"
+check_match "local rule moved (v4 and v6)" \
+	"^11:.*from all lookup local proto 118" "$rules"
+check_nomatch "nothing at preference 0" "^0:" "$rules"
+check_eq "rules of the two pairs" 4 "$(grep -c "iif lo lookup .* proto 118" <<<"$rules")"
+show=$(route show)
+quote_lines "$show"
+check_eq "show" "vlo0 $A4 $B4|vlo0 $A6 $B6" "$(paste -sd'|' <<<"$show")"
+check_eq "show vlo0" "$show" "$(route show vlo0)"
+
+# A second pair sharing A: its own rules and route for C, shared rest.
+check_ok "add second IPv4 pair" route add vlo0 $A4 $C4
+check_ok "add second IPv6 pair" route add vlo0 $C6 $A6
+check_eq "show: 4 pairs" 4 "$(route show | wc -l)"
+in_ns ip link add vlo2 type vlo
+in_ns ip link set vlo2 up
+check_err "same pair via another device" "already routed via vlo0" \
+	route add vlo2 $A4 $B4
+in_ns ip link del vlo2
+check_ok "del second IPv4 pair" route del vlo0 $C4 $A4
+check_ok "del second IPv6 pair" route del vlo0 $A6 $C6
+check_same "after del of the second pairs: as with the first pairs only" "$T/added"
+ping_ok "A4 -> B4 still routed" $A4 $B4 2
+
+# =========================================================== flows
+log "--- ping, TCP and UDP between A and B cross vlo0, not lo"
+capture_start vlo0 "$T/vlo0.pcap" -Q in -s 200
+
+flow_ping()
+{
+	local fam=$1 a=$2 b=$3
+
+	mark
+	ping_ok "ping $fam $a -> $b" "$a" "$b"
+	moved "ping $fam"
+	# 5 requests and 5 replies, each sent and received on vlo0.
+	check_ge "ping $fam: vlo0 rx packets" 10 $D_VLO_RXP
+	check_ge "ping $fam: vlo0 tx packets" 10 $D_VLO_TXP
+	check_le "ping $fam: lo rx packets" 0 $D_LO_RXP
+}
+
+flow_tcp()
+{
+	local fam=$1 a=$2 b=$3 json sent recvd srv
+
+	in_ns iperf3 -s -1 -B "$b" -p 5201 >"$T/iperf3-server.log" 2>&1 &
+	srv=$!
+	bg_track $srv
+	wait_for 10 sh -c "ip netns exec $NS ss -Hltn 'sport = :5201' | grep -q LISTEN" ||
+		die "iperf3 server did not start"
+	mark
+	json=$(in_ns iperf3 -c "$b" -B "$a" -p 5201 -t 1 -J) ||
+		die "iperf3 -c $b -B $a failed: $(jq -r .error <<<"$json" 2>/dev/null)"
+	moved "TCP $fam"
+	sent=$(jq .end.sum_sent.bytes <<<"$json")
+	recvd=$(jq .end.sum_received.bytes <<<"$json")
+	log "TCP $fam: iperf3 $a -> $b: sent $sent B, received $recvd B," \
+		"$(jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$json") Mbit/s"
+	check_ge "TCP $fam: bytes received by iperf3" 1 "$recvd"
+	check_ge "TCP $fam: vlo0 rx bytes >= bytes transferred" "$recvd" $D_VLO_RXB
+	check_ge "TCP $fam: vlo0 tx bytes >= bytes transferred" "$recvd" $D_VLO_TXB
+	# Nothing of the flow on lo (not even its ACKs or the control
+	# connection): allow 1% for anything unrelated.
+	check_le "TCP $fam: lo rx bytes" $((recvd / 100)) $D_LO_RXB
+	wait $srv || true
+}
+
+flow_udp()
+{
+	local fam=$1 a=$2 b=$3 n=100 size=1000 out srv
+
+	in_ns python3 "$TRAFFIC" udp-echo "$b" 7777 $n &
+	srv=$!
+	bg_track $srv
+	wait_for 10 sh -c "ip netns exec $NS ss -Hlun 'sport = :7777' | grep -q 7777" ||
+		die "UDP echo server did not start"
+	mark
+	out=$(in_ns python3 "$TRAFFIC" udp-client "$a" "$b" 7777 $n $size || true)
+	moved "UDP $fam"
+	log "UDP $fam: $out"
+	check_eq "UDP $fam: all datagrams echoed" "sent $n received $n bytes $((2 * n * size))" "$out"
+	check_ge "UDP $fam: vlo0 rx bytes >= bytes transferred" $((2 * n * size)) $D_VLO_RXB
+	check_ge "UDP $fam: vlo0 tx bytes >= bytes transferred" $((2 * n * size)) $D_VLO_TXB
+	check_le "UDP $fam: lo rx bytes" $((n * size / 100)) $D_LO_RXB
+	wait $srv || true
+}
+
+flow_ping IPv4 $A4 $B4
+flow_ping IPv6 $A6 $B6
+flow_tcp IPv4 $A4 $B4
+flow_tcp IPv6 $A6 $B6
+flow_udp IPv4 $A4 $B4
+flow_udp IPv6 $A6 $B6
+
+# =========================================================== raw frames
+log "--- raw frames: AF_PACKET on vlo0 comes back in on vlo0"
+in_ns tc qdisc add dev vlo0 clsact
+in_ns tc filter add dev vlo0 ingress protocol ip pref 1 u32 \
+	match ip src $P4/32 action ok
+in_ns tc filter add dev vlo0 ingress protocol ipv6 pref 2 u32 \
+	match ip6 src $P6/128 action ok
+
+# tc_hits PREF: packets counted by the action of ingress filter PREF.
+tc_hits()
+{
+	in_ns tc -s -j filter show dev vlo0 ingress |
+		jq "[.[] | select(.pref == $1) | .options.actions[]?.stats.packets] | add // 0"
+}
+
+for fam in 4 6; do
+	if [ $fam = 4 ]; then p=$P4 b=$B4; else p=$P6 b=$B6; fi
+	out=$(in_ns python3 "$TRAFFIC" raw-ping vlo0 $p $b 3 || true)
+	log "raw IPv$fam echo request $p -> $b on vlo0: $out"
+	check_eq "raw IPv$fam: kernel's echo replies came back on vlo0" \
+		"sent 3 replies 3" "$out"
+	check_eq "raw IPv$fam: tc ingress filter counted the crafted frames" \
+		3 "$(tc_hits $((fam == 4 ? 1 : 2)))"
+done
+in_ns tc qdisc del dev vlo0 clsact
+
+sleep 0.5
+capture_stop "$T/vlo0.pcap"
+
+# =========================================================== capture
+log "--- capture on vlo0 (tcpdump -Q in: what vlo0 received)"
+pcap()
+{
+	pcap_count "$T/vlo0.pcap" "$@"
+}
+both_ways()
+{
+	local what=$1 fwd=$2 rev=$3 nf nr
+
+	nf=$(pcap "$fwd")
+	nr=$(pcap "$rev")
+	log "capture: $what: $nf packets one way, $nr the other"
+	check_ge "capture: $what, A -> B" "$4" "$nf"
+	check_ge "capture: $what, B -> A" "$4" "$nr"
+}
+both_ways "ping IPv4" "src $A4 and dst $B4 and icmp[icmptype] == icmp-echo" \
+	"src $B4 and dst $A4 and icmp[icmptype] == icmp-echoreply" 5
+both_ways "ping IPv6" "src $A6 and dst $B6 and icmp6 and ip6[40] == 128" \
+	"src $B6 and dst $A6 and icmp6 and ip6[40] == 129" 5
+both_ways "TCP IPv4" "tcp and src $A4 and dst $B4 and dst port 5201" \
+	"tcp and src $B4 and dst $A4 and src port 5201" 10
+both_ways "TCP IPv6" "tcp and src $A6 and dst $B6 and dst port 5201" \
+	"tcp and src $B6 and dst $A6 and src port 5201" 10
+both_ways "UDP IPv4" "udp and src $A4 and dst $B4 and dst port 7777" \
+	"udp and src $B4 and dst $A4 and src port 7777" 100
+both_ways "UDP IPv6" "udp and src $A6 and dst $B6 and dst port 7777" \
+	"udp and src $B6 and dst $A6 and src port 7777" 100
+both_ways "raw IPv4 echo" "src $P4 and dst $B4 and icmp[icmptype] == icmp-echo" \
+	"src $B4 and dst $P4 and icmp[icmptype] == icmp-echoreply" 3
+both_ways "raw IPv6 echo" "src $P6 and dst $B6 and icmp6 and ip6[40] == 128" \
+	"src $B6 and dst $P6 and icmp6 and ip6[40] == 129" 3
+log "capture excerpt:"
+quote_lines "$(tcpdump -n -r "$T/vlo0.pcap" 2>/dev/null | grep -E "ICMP|UDP" |
+	grep -E "seq 1,|length 1000" | head -n 12)"
+
+# =========================================================== netem
+log "--- netem delay 50ms on vlo0: A <-> B takes 2 x 50 ms, lo stays fast"
+in_ns tc qdisc add dev vlo0 root netem delay 50ms
+for fam in 4 6; do
+	if [ $fam = 4 ]; then a=$A4 b=$B4 l=127.0.0.1; else a=$A6 b=$B6 l=::1; fi
+	rtt=$(rtt_min $a $b)
+	log "IPv$fam: RTT $a -> $b over vlo0 with netem: min ${rtt:-?} ms"
+	check_ge "IPv$fam: RTT A -> B (ms), both directions delayed" 90 "${rtt:-x}"
+	rtt=$(rtt_max $l $l)
+	log "IPv$fam: RTT $l over lo: max ${rtt:-?} ms"
+	check_le "IPv$fam: RTT over lo (ms)" 49 "${rtt:-x}"
+done
+in_ns tc qdisc del dev vlo0 root
+
+# =========================================================== nftables
+log "--- nftables: a netdev ingress chain on vlo0 counts and drops A <-> B"
+in_ns nft -f - <<NFT
+table netdev vlo_route_test {
+	chain in {
+		type filter hook ingress device "vlo0" priority 0;
+		ip saddr $A4 ip daddr $B4 icmp type echo-request counter
+		ip saddr $B4 ip daddr $A4 icmp type echo-reply counter
+		ip6 saddr $A6 ip6 daddr $B6 icmpv6 type echo-request counter
+		ip6 saddr $B6 ip6 daddr $A6 icmpv6 type echo-reply counter
+	}
+}
+NFT
+ping_ok "nft: IPv4" $A4 $B4
+ping_ok "nft: IPv6" $A6 $B6
+counts=$(in_ns nft -j list chain netdev vlo_route_test in |
+	jq -r '[.nftables[].rule? // empty | .expr[].counter? // empty | .packets] | join(" ")')
+log "nft counters (v4 request, v4 reply, v6 request, v6 reply): $counts"
+check_eq "nft ingress counters on vlo0" "5 5 5 5" "$counts"
+in_ns nft add rule netdev vlo_route_test in ip saddr $A4 ip daddr $B4 drop
+in_ns nft add rule netdev vlo_route_test in ip6 saddr $A6 ip6 daddr $B6 drop
+ping_fails "nft drop: IPv4" $A4 $B4
+ping_fails "nft drop: IPv6" $A6 $B6
+in_ns nft delete table netdev vlo_route_test
+ping_ok "nft rules removed: IPv4" $A4 $B4 2
+ping_ok "nft rules removed: IPv6" $A6 $B6 2
+
+# =========================================================== XDP
+log "--- generic XDP on vlo0 sees A <-> B"
+# Why XDP cannot be checked here, or nothing.
+xdp_missing()
+{
+	command -v clang >/dev/null || { echo "clang not installed"; return; }
+	clang -print-targets 2>/dev/null | grep -qw bpf ||
+		{ echo "clang has no BPF target"; return; }
+	[ -e /usr/include/linux/bpf.h ] ||
+		{ echo "no <linux/bpf.h> (linux-libc-dev)"; return; }
+	ip link help 2>&1 | grep -q xdpgeneric ||
+		{ echo "ip cannot attach XDP programs"; return; }
+}
+# xdp_build OBJ [CFLAGS...]: tests/xdp_flow.c for the BPF target.
+xdp_build()
+{
+	local obj=$1 arch
+
+	shift
+	arch=$(gcc -print-multiarch 2>/dev/null || echo "$(uname -m)-linux-gnu")
+	clang -O2 -g -target bpf -I"/usr/include/$arch" "$@" \
+		-c "$TESTDIR/xdp_flow.c" -o "$obj"
+}
+# xdp_counts: the program's map, slots 1..4, space separated.
+xdp_counts()
+{
+	local prog map
+
+	prog=$(in_ns ip -j -d link show dev vlo0 | jq '.[0].xdp.prog.id')
+	map=$(bpftool -j prog show id "$prog" | jq '.map_ids[0]')
+	bpftool -j map dump id "$map" |
+		jq -r '[.[] | .formatted // . | select(.key >= 1) | .value] | join(" ")'
+}
+
+why=$(xdp_missing)
+if [ -n "$why" ]; then
+	log "SKIP XDP checks: $why"
+elif ! xdp_build "$T/xdp_flow.o" 2>"$T/clang.err" ||
+     ! xdp_build "$T/xdp_drop.o" -DXDP_FLOW_DROP 2>>"$T/clang.err"; then
+	fail "building tests/xdp_flow.c failed:"
+	quote_lines "$(cat "$T/clang.err")"
+else
+	check_ok "attach generic XDP counter to vlo0" \
+		in_ns ip link set dev vlo0 xdpgeneric obj "$T/xdp_flow.o" sec xdp
+	ping_ok "XDP: IPv4" $A4 $B4
+	ping_ok "XDP: IPv6" $A6 $B6
+	if command -v bpftool >/dev/null; then
+		counts=$(xdp_counts || true)
+		log "XDP map (v4 request, v4 reply, v6 request, v6 reply): $counts"
+		check_eq "XDP program counted the pings on vlo0" "5 5 5 5" "$counts"
+	else
+		log "SKIP XDP count check: bpftool not installed (the drop check follows)"
+	fi
+	check_ok "replace it with the dropping variant" \
+		in_ns ip -force link set dev vlo0 xdpgeneric obj "$T/xdp_drop.o" sec xdp
+	ping_fails "XDP drop: IPv4" $A4 $B4
+	ping_fails "XDP drop: IPv6" $A6 $B6
+	check_ok "detach XDP" in_ns ip link set dev vlo0 xdpgeneric off
+	ping_ok "XDP detached: IPv4" $A4 $B4 2
+fi
+
+# =========================================================== del
+log "--- del: everything as before add, the flow back on lo"
+check_ok "del IPv4 pair (swapped)" route del vlo0 $B4 $A4
+check_ok "del IPv6 pair" route del vlo0 $A6 $B6
+check_same "rules, routes and sysctls as before add" "$T/before"
+check_eq "show after del" "" "$(route show)"
+ino=$(in_ns stat -L -c %i /proc/self/ns/net)
+check_eq "no state left in /run/vlo-route" no \
+	"$([ -e "/run/vlo-route/netns-$ino" ] && echo yes || echo no)"
+check_err "del again" "no pair" route del vlo0 $A4 $B4
+for fam in 4 6; do
+	if [ $fam = 4 ]; then a=$A4 b=$B4; else a=$A6 b=$B6; fi
+	mark
+	ping_ok "after del: IPv$fam" $a $b
+	moved "after del: ping IPv$fam"
+	check_ge "after del: IPv$fam ping on lo (rx packets)" 10 $D_LO_RXP
+	check_le "after del: IPv$fam ping not on vlo0 (rx packets)" 0 $D_VLO_RXP
+done
+
+vlo_exit
