@@ -65,7 +65,9 @@ build_one() {
 	(
 		# shellcheck disable=SC1090
 		. "$env"
-		local mk=(nice -n 10 make -C "$KDIR" M="$bdir" W=1 CC="$CC" modules)
+		# Through the project's Makefile, as a user would build for
+		# another kernel (make KDIR=...).
+		local mk=(nice -n 10 make -C "$bdir" KDIR="$KDIR" CC="$CC" KBUILD_ARGS=W=1 modules)
 		if [ -z "$CHROOT" ]; then
 			"${mk[@]}"
 		else
@@ -94,11 +96,11 @@ parse_totals() {
 	local f=$1 line p fl s
 	line=$(grep -E '^# Totals: ' "$f" | tail -n1 || true)
 	if [ -n "$line" ]; then
-		p=$(sed -n 's/.*pass:\([0-9]*\).*/\1/p' <<<"$line")
-		fl=$(sed -n 's/.*fail:\([0-9]*\).*/\1/p' <<<"$line")
-		s=$(sed -n 's/.*skip:\([0-9]*\).*/\1/p' <<<"$line")
+		p=$(sed -n 's/.* pass:\([0-9]*\).*/\1/p' <<<"$line")
+		fl=$(sed -n 's/.* fail:\([0-9]*\).*/\1/p' <<<"$line")
+		s=$(sed -n 's/.* skip:\([0-9]*\).*/\1/p' <<<"$line")
 		local e
-		e=$(sed -n 's/.*error:\([0-9]*\).*/\1/p' <<<"$line")
+		e=$(sed -n 's/.* error:\([0-9]*\).*/\1/p' <<<"$line")
 		fl=$((fl + ${e:-0}))
 	else
 		s=$(grep -cE '^ok [0-9]+.*# *SKIP' "$f" || true)
@@ -107,6 +109,14 @@ parse_totals() {
 	fi
 	echo "${p:-0} ${fl:-0} ${s:-0}"
 }
+
+# The suite's C helpers run in the guest but are host binaries (the guest's
+# root is the host's): build them once, whatever the kernel.
+if [ "$build_only" = 0 ]; then
+	log "building the test helpers (make -C tests)"
+	nice -n 10 make -s -C "$REPO/tests" >/dev/null ||
+		log "warning: make -C tests failed; tests that need its helpers will fail"
+fi
 
 rows=()
 status=0
