@@ -52,10 +52,17 @@ default_krel() {
 	echo "$r"
 }
 
+# The release a build tree builds for: UTS_RELEASE, what vermagic and
+# `uname -r` say. (Debian's headers put the upstream version, not the
+# package's release, in include/config/kernel.release.)
+kdir_release() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$1/include/generated/utsrelease.h" 2>/dev/null
+}
+
 # A KDIR given alone names the kernel; otherwise KERNELRELEASE does.
-if [ -z "${KERNELRELEASE:-}" ] && [ -n "${KDIR:-}" ] &&
-   [ -r "$KDIR/include/config/kernel.release" ]; then
-	KERNELRELEASE=$(cat "$KDIR/include/config/kernel.release")
+if [ -z "${KERNELRELEASE:-}" ] && [ -n "${KDIR:-}" ]; then
+	KERNELRELEASE=$(kdir_release "$KDIR")
 fi
 KERNELRELEASE=${KERNELRELEASE:-$(default_krel)}
 KDIR=${KDIR:-/lib/modules/$KERNELRELEASE/build}
@@ -63,6 +70,8 @@ MODDIR=$DESTDIR/lib/modules/$KERNELRELEASE
 
 run_depmod() {
 	if [ -z "$DESTDIR" ]; then
+		# (kbuild's own depmod step is skipped without a System.map.)
+		note "depmod -a $KERNELRELEASE"
 		depmod -a "$KERNELRELEASE"
 	elif [ -f "$MODDIR/modules.builtin" ]; then
 		# A complete root tree (an image being assembled): index it.
@@ -76,13 +85,15 @@ run_depmod() {
 
 do_install() {
 	[ -f "$KDIR/Makefile" ] || die "no kernel build tree at KDIR=$KDIR (install linux-headers-$KERNELRELEASE)"
-	local built
-	built=$(cat "$KDIR/include/config/kernel.release" 2>/dev/null || echo "")
-	# kbuild installs under the release of KDIR, whatever we are told:
-	# refuse a mismatch rather than install where uninstall won't look.
-	[ "$built" = "$KERNELRELEASE" ] ||
-		die "KDIR=$KDIR is for kernel '$built', not KERNELRELEASE=$KERNELRELEASE"
+	local kdrel magic
+	kdrel=$(kdir_release "$KDIR")
+	[ "$kdrel" = "$KERNELRELEASE" ] ||
+		die "KDIR=$KDIR is for kernel '$kdrel', not KERNELRELEASE=$KERNELRELEASE"
 	[ -f "$SRC/vlo.ko" ] || die "$SRC/vlo.ko not built: run 'make KERNELRELEASE=$KERNELRELEASE' first"
+	# A module built for another kernel would install but never load.
+	magic=$(modinfo -F vermagic "$SRC/vlo.ko" 2>/dev/null | cut -d' ' -f1)
+	[ "$magic" = "$KERNELRELEASE" ] ||
+		die "vlo.ko is built for '$magic', not $KERNELRELEASE: run 'make clean; make KERNELRELEASE=$KERNELRELEASE'"
 	[ -f "$SRC/scripts/vlo-route" ] || die "$SRC/scripts/vlo-route is missing"
 
 	# With CONFIG_MODULE_SIG_ALL kbuild signs at install time with the
@@ -95,8 +106,12 @@ do_install() {
 		[ "${key#/}" != "$key" ] || key=$KDIR/$key
 		[ -f "$key" ] || nosign=(CONFIG_MODULE_SIG_ALL=)
 	fi
-	make -C "$KDIR" M="$SRC" INSTALL_MOD_PATH="$DESTDIR" \
-		INSTALL_MOD_DIR="$MOD_DIR" "${nosign[@]}" modules_install
+	# KERNELRELEASE given explicitly: kbuild would otherwise take it from
+	# include/config/kernel.release (see kdir_release) and install under
+	# lib/modules/<upstream version>.
+	make -C "$KDIR" M="$SRC" KERNELRELEASE="$KERNELRELEASE" \
+		INSTALL_MOD_PATH="$DESTDIR" INSTALL_MOD_DIR="$MOD_DIR" \
+		"${nosign[@]}" modules_install
 	[ -f "$MODDIR/$MOD_DIR/vlo.ko" ] ||
 		die "modules_install did not produce $MODDIR/$MOD_DIR/vlo.ko"
 	run_depmod
