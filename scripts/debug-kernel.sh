@@ -181,6 +181,15 @@ if ! nice -n 15 make -C "$TREE" "${MAKEVARS[@]}" -j"$JOBS" bzImage modules \
 fi
 kill "$progress_pid" 2>/dev/null || true
 secs=$(( $(date +%s) - start ))
+# CPU time of make and the compilers (children of this shell): with other
+# work on the machine, wall time says little; CPU time / jobs is what the
+# build needs on idle cores.
+# (times must run in this shell, not in a $(...) subshell.)
+times >"$DIR/.times"
+cpu=$(tail -n 1 "$DIR/.times" | awk '{
+	t = 0
+	for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+	printf "%d", t }')
 
 release=$(make -s -C "$TREE" kernelrelease)
 rm -rf "$DIR/modules"
@@ -193,11 +202,13 @@ echo "$release" >"$DIR/release"
 	echo "release: $release"
 	echo "options =y: $(grep -c '=y$' "$TREE/.config")"
 	echo "build seconds: $secs (make -j$JOBS)"
+	echo "build cpu seconds: $cpu"
 	echo "built: $(date -u +%FT%TZ)"
 } >"$DIR/info"
 touch "$DIR/.done"
 ln -sfn "$KEY" "$CACHE/current"
-say "built $release in $((secs / 60)) min $((secs % 60)) s"
+say "built $release in $((secs / 60)) min $((secs % 60)) s" \
+	"($((cpu / 60)) CPU-min: about $((cpu / 60 / JOBS)) min on $JOBS idle cores)"
 
 # Drop older finished builds beyond $KEEP (never the current one).
 # shellcheck disable=SC2012 # names are our own hex keys
