@@ -118,8 +118,8 @@ if [ "$frames" -eq 0 ] || [ "$tx" -eq 0 ] || [ "$rx" -eq 0 ]; then
 	echo "DEMO FAILED: no traffic crossed vlo0"
 	exit 1
 fi
-echo "6 frames (3 requests, 3 replies) went out of vlo0 and came back into it:"
-echo "tx and rx count each once, tcpdump saw each twice. That is all vlo does."
+echo "$tx frames went out of vlo0 and came back into it: tx and rx count"
+echo "each frame once, tcpdump saw each twice. That is all vlo does."
 rmmod vlo
 EOF
 
