@@ -6,6 +6,9 @@
 # modules and run the selftest suite there, then print one table.
 #
 #   scripts/compat.sh [--build-only] [--kernels "5.10 6.12"] [--timeout SEC]
+#                     [--tests "vlo_link vlo_netns"]
+#
+# --tests runs only those tests of the suite (default: all of them).
 #
 # Kernels are fetched and cached by scripts/kernels.sh. Each kernel's build
 # happens in a copy of the sources, ${VLO_CACHE}/build/<suite>/, so the
@@ -24,14 +27,16 @@ ALL_LABELS="5.10 6.1 6.12 7.x"
 labels=$ALL_LABELS
 build_only=0
 timeout=1800
+tests_sel=""
 
-usage() { sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build-only) build_only=1; shift ;;
 	--kernels) labels=${2:?--kernels needs a list}; shift 2 ;;
 	--timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
+	--tests) tests_sel=${2:?--tests needs a list}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "compat: unknown argument: $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -151,9 +156,10 @@ for l in $labels; do
 		log "$l: booting $vmlinuz and running tests/run_tests.sh (log: $bdir/test.log)"
 		t0=$SECONDS
 		rc=0
+		# shellcheck disable=SC2086 # a list of test names
 		(cd "$REPO" && VLO_KO=$bdir/vlo.ko "$REPO/scripts/vm-run" \
 			--kernel "$vmlinuz" --modules "$modroot/lib/modules/$kver" \
-			--timeout "$timeout" -- tests/run_tests.sh) >"$bdir/test.log" 2>&1 || rc=$?
+			--timeout "$timeout" -- tests/run_tests.sh $tests_sel) >"$bdir/test.log" 2>&1 || rc=$?
 		t_test=$((SECONDS - t0))
 		read -r p f s < <(parse_totals "$bdir/test.log")
 		tests="$p/$f/$s"
