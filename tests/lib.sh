@@ -219,13 +219,22 @@ kmsg_since()
 # --------------------------------------------------------------- namespaces
 
 # in_ns CMD...: run CMD in the current namespace $NS (or here if none).
+# ip and tc switch namespace themselves (-n): one exec less than
+# `ip netns exec`, which counts on a slow guest.
 in_ns()
 {
-	if [ -n "$NS" ]; then
-		ip netns exec "$NS" "$@"
-	else
+	if [ -z "$NS" ]; then
 		"$@"
+		return
 	fi
+	case "$1" in
+	ip | tc)
+		"$1" -n "$NS" "${@:2}"
+		;;
+	*)
+		ip netns exec "$NS" "$@"
+		;;
+	esac
 }
 
 # ns_create VAR [ipv6]: create a network namespace, store its name in VAR,
@@ -272,53 +281,96 @@ ethtool_stat()
 }
 
 # counters DEV: every counter of DEV, from sysfs (sys_*), `ip -s -j link`
-# (ip_*) and `ethtool -S` (eth_*), as KEY=VALUE lines.
+# (ip_rx_*, ip_tx_*) and `ethtool -S` (eth_*), as one line of KEY=VALUE.
+# One process in the namespace and bash builtins for the parsing: process
+# creation is what costs on a TCG guest.
+# shellcheck disable=SC2016 # the script is expanded by the inner bash
+COUNTERS_SH='
+d=$1
+out=
+for s in tx_packets rx_packets tx_bytes rx_bytes tx_dropped rx_dropped; do
+	read -r v < "/sys/class/net/$d/statistics/$s"
+	out+=" sys_$s=$v"
+done
+j=$(ip -s -j link show dev "$d")
+for dir in rx tx; do
+	re="\"$dir\":\\{([^}]*)\\}"
+	[[ $j =~ $re ]] || continue
+	IFS=, read -ra parts <<<"${BASH_REMATCH[1]}"
+	for p in "${parts[@]}"; do
+		k=${p%%:*}
+		out+=" ip_${dir}_${k//\"/}=${p#*:}"
+	done
+done
+while read -r k v; do
+	[[ $k == *: ]] && out+=" eth_${k%:}=$v"
+done < <(ethtool -S "$d")
+echo "$out"
+'
 counters()
 {
-	local dev=$1 s
-
-	for s in tx_packets rx_packets tx_bytes rx_bytes tx_dropped rx_dropped; do
-		echo "sys_$s=$(stat_of "$dev" "$s")"
-	done
-	in_ns ip -s -j link show dev "$dev" | jq -r '.[0].stats64 |
-		(.tx | to_entries[] | "ip_tx_\(.key)=\(.value)"),
-		(.rx | to_entries[] | "ip_rx_\(.key)=\(.value)")'
-	in_ns ethtool -S "$dev" | awk 'NR > 1 { sub(":", "", $1); print "eth_" $1 "=" $2 }'
+	in_ns bash -c "$COUNTERS_SH" counters "$1"
 }
 
-# kv KEY TEXT: the value of KEY=VALUE in TEXT (lines or one line of pairs).
+# kv KEY TEXT: the value of KEY in a line of KEY=VALUE pairs (MISSING if
+# absent). Builtins only.
 kv()
 {
-	local v
+	local re=" $1=([^ ]*)"
 
-	v=$(tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | tail -n 1)
-	echo "${v:-MISSING}"
+	if [[ " $2" =~ $re ]]; then
+		echo "${BASH_REMATCH[1]}"
+	else
+		echo MISSING
+	fi
 }
 
 # delta KEY BEFORE AFTER: AFTER's KEY minus BEFORE's.
 delta()
 {
-	local a b
+	local re=" $1=(-?[0-9]+)( |$)" a b
 
-	b=$(kv "$1" "$2")
-	a=$(kv "$1" "$3")
-	if [ "$a" = MISSING ] || [ "$b" = MISSING ]; then
-		echo "MISSING($1)"
-		return
-	fi
+	[[ " $2" =~ $re ]] || { echo "MISSING($1)"; return; }
+	b=${BASH_REMATCH[1]}
+	[[ " $3" =~ $re ]] || { echo "MISSING($1)"; return; }
+	a=${BASH_REMATCH[1]}
 	echo $((a - b))
 }
 
 # check_deltas BEFORE AFTER KEY=EXPECTED...: check counter deltas.
 check_deltas()
 {
-	local before=$1 after=$2 kvp
+	local before=$1 after=$2 kvp key re a b
 
 	shift 2
 	for kvp in "$@"; do
-		check_eq "delta ${kvp%%=*}" "${kvp#*=}" \
-			"$(delta "${kvp%%=*}" "$before" "$after")"
+		key=${kvp%%=*}
+		re=" $key=(-?[0-9]+)( |$)"
+		if [[ " $before" =~ $re ]]; then
+			b=${BASH_REMATCH[1]}
+			if [[ " $after" =~ $re ]]; then
+				a=${BASH_REMATCH[1]}
+				check_eq "delta $key" "${kvp#*=}" $((a - b))
+				continue
+			fi
+		fi
+		check_eq "delta $key" "${kvp#*=}" "MISSING"
 	done
+}
+
+# jget KEY JSON: the first "KEY": value in JSON text, for scalars and flat
+# arrays (as a,b,c); MISSING if absent. Builtins only (jq costs an exec).
+jget()
+{
+	local re="\"$1\":(\"[^\"]*\"|-?[0-9]+|\\[[^]]*\\]|true|false|null)" v
+
+	if [[ $2 =~ $re ]]; then
+		v=${BASH_REMATCH[1]//\"/}
+		v=${v#[}
+		echo "${v%]}"
+	else
+		echo MISSING
+	fi
 }
 
 # --------------------------------------------------------------- checks
@@ -365,11 +417,22 @@ check_le()
 	fi
 }
 
-# check_match DESC EXTENDED-REGEX TEXT
+# any_line_matches EXTENDED-REGEX TEXT: like grep -Eq, with builtins.
+any_line_matches()
+{
+	local l
+
+	while IFS= read -r l; do
+		[[ $l =~ $1 ]] && return 0
+	done <<<"$2"
+	return 1
+}
+
+# check_match DESC EXTENDED-REGEX TEXT: some line of TEXT matches.
 check_match()
 {
 	VLO_CHECKS=$((VLO_CHECKS + 1))
-	if grep -Eq -- "$2" <<<"$3"; then
+	if any_line_matches "$2" "$3"; then
 		log "ok: $1: matches /$2/"
 	else
 		fail "$1: expected /$2/ in:"
@@ -380,7 +443,7 @@ check_match()
 check_nomatch()
 {
 	VLO_CHECKS=$((VLO_CHECKS + 1))
-	if ! grep -Eq -- "$2" <<<"$3"; then
+	if ! any_line_matches "$2" "$3"; then
 		log "ok: $1: no /$2/"
 	else
 		fail "$1: unexpected /$2/ in:"
@@ -413,7 +476,7 @@ check_err()
 	out=$("$@" 2>&1) || rc=$?
 	if [ "$rc" -eq 0 ]; then
 		fail "$desc: '$*' succeeded, expected failure with '$want'"
-	elif ! grep -qF -- "$want" <<<"$out"; then
+	elif [[ $out != *"$want"* ]]; then
 		fail "$desc: '$*' failed (rc=$rc) but printed '$out', expected '$want'"
 	else
 		log "ok: $desc: rc=$rc, '$want'"
@@ -434,31 +497,36 @@ wait_for()
 
 # --------------------------------------------------------------- traffic
 
-# pkt CMD ARGS...: run vlo_pkt in $NS; prints its KEY=VALUE line and logs it.
+# pkt CMD ARGS...: run vlo_pkt in $NS (it enters it itself: -N); prints
+# its KEY=VALUE line and logs it.
 pkt()
 {
-	local out
+	local out ns=()
 
-	out=$(in_ns "$VLO_PKT" "$@") || die "vlo_pkt $* failed: $out"
+	[ -n "$NS" ] && ns=(-N "$NS")
+	out=$("$VLO_PKT" "$@" "${ns[@]}") || die "vlo_pkt $* failed: $out"
 	echo "# vlo_pkt $*: $out" >&2
 	echo "$out"
 }
 
 # capture_start DEV FILE [TCPDUMP-ARGS...]: tcpdump on DEV in $NS into FILE
 # until capture_stop. --immediate-mode: without it frames still in the
-# TPACKET_V3 block at SIGINT are lost and counts come out short.
+# TPACKET_V3 block at SIGINT are lost and counts come out short. tcpdump is
+# started directly (not through in_ns, a function: & would fork a subshell
+# and $! would be that shell, not tcpdump).
 capture_start()
 {
-	local dev=$1 file=$2 i
+	local dev=$1 file=$2 i ns=()
 
 	shift 2
+	[ -n "$NS" ] && ns=(ip netns exec "$NS")
 	# -Z root: Debian's tcpdump drops to user tcpdump before opening FILE.
-	in_ns tcpdump --immediate-mode -Z root -U -n -i "$dev" -w "$file" "$@" \
-		2>"$file.err" &
+	"${ns[@]}" tcpdump --immediate-mode -Z root -U -n -i "$dev" -w "$file" \
+		"$@" 2>"$file.err" &
 	VLO_CAPTURE_PID=$!
 	bg_track "$VLO_CAPTURE_PID"
 	for i in $(seq 300); do
-		grep -q "listening on" "$file.err" 2>/dev/null && return 0
+		[[ $(<"$file.err") == *"listening on"* ]] && return 0
 		kill -0 "$VLO_CAPTURE_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -466,11 +534,25 @@ capture_start()
 	die "tcpdump did not start on $dev"
 }
 
+# capture_stop FILE: stop the capture (SIGINT makes tcpdump flush FILE) and
+# print its statistics as diagnostics.
 capture_stop()
 {
+	local i
+
 	kill -INT "$VLO_CAPTURE_PID" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$VLO_CAPTURE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$VLO_CAPTURE_PID" 2>/dev/null; then
+		log "tcpdump ignored SIGINT for 10 s, killing it"
+		kill -KILL "$VLO_CAPTURE_PID" 2>/dev/null
+	fi
 	wait "$VLO_CAPTURE_PID" 2>/dev/null || true
-	sed 's/^/# tcpdump: /' "$1.err"
+	while IFS= read -r i; do
+		echo "# tcpdump: $i"
+	done <"$1.err"
 }
 
 # pcap_count FILE [FILTER...]: packets in FILE matching FILTER.

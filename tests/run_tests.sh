@@ -30,8 +30,8 @@ if [ -r settings ]; then
 fi
 
 # Fixed order first: load tests reload the module, unload comes last. Any
-# other vlo_*.sh that exists (e.g. helpers' route or stress tests) runs in
-# between, sorted by name.
+# other vlo_*.sh that exists (e.g. helpers' route or stress tests) and the
+# C tests built by the Makefile (vlo_*_test) run in between, sorted by name.
 FIRST=(vlo_load.sh)
 LAST=(vlo_unload.sh)
 
@@ -42,7 +42,7 @@ all_tests()
 	for t in "${FIRST[@]}"; do
 		[ -f "$t" ] && echo "$t"
 	done
-	for f in vlo_*.sh; do
+	for f in vlo_*.sh vlo_*_test; do
 		skip=0
 		for t in "${FIRST[@]}" "${LAST[@]}"; do
 			[ "$f" = "$t" ] && skip=1
@@ -57,8 +57,8 @@ all_tests()
 tests=()
 if [ $# -gt 0 ]; then
 	for t in "$@"; do
-		t=${t%.sh}.sh
 		t=${t##*/}
+		[ -f "$t" ] || t=${t%.sh}.sh
 		if [ ! -f "$t" ]; then
 			echo "run_tests.sh: no test $t in $BASE_DIR" >&2
 			exit 2
@@ -86,7 +86,14 @@ for t in "${tests[@]}"; do
 	# Every line of the test becomes a KTAP comment (lines that already
 	# are stay as they are), passed on as it comes: a slow guest shows
 	# progress.
-	timeout -k 10 "$timeout" bash "./$t" 2>&1 </dev/null |
+	if [[ $t == *.sh ]]; then
+		cmd=(bash "./$t")
+	else
+		# A C test cannot load the module itself: lib.sh does it first.
+		# shellcheck disable=SC2016 # $0 is for the inner bash
+		cmd=(bash -c '. ./lib.sh && vlo_ensure_loaded && exec "$0"' "./$t")
+	fi
+	timeout -k 10 "$timeout" "${cmd[@]}" 2>&1 </dev/null |
 		tee "$log" | sed -u -e '/^#/!s/^/# /'
 	rc=${PIPESTATUS[0]}
 	echo "# $t: exit $rc after $((SECONDS - start)) s"

@@ -26,7 +26,15 @@ T=$(tmpdir)
 
 flag()
 {
-	in_ns ethtool --show-priv-flags vc0 | awk '$1 == "capture-once" { print $3 }'
+	local l
+
+	while read -r l; do
+		if [[ $l =~ ^capture-once\ *:\ *([a-z]+)$ ]]; then
+			echo "${BASH_REMATCH[1]}"
+			return
+		fi
+	done <<<"$(in_ns ethtool --show-priv-flags vc0)"
+	echo MISSING
 }
 
 # captured NAME [TCPDUMP-ARGS...]: capture on vc0 while N test frames are

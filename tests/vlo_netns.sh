@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip jq setpriv unshare
+require_cmd ip setpriv unshare
 vlo_ensure_loaded
 
 ns_create A
@@ -21,7 +21,7 @@ ns_create D
 
 field()
 {
-	ip -n "$1" -d -j link show dev "$2" | jq -r ".[0] | $3"
+	jget "$3" "$(ip -n "$1" -d -j link show dev "$2")"
 }
 
 present()
@@ -36,17 +36,17 @@ if [ -x "$VLO_PKT" ]; then
 	pkt loop -i vm0 -n 7 >/dev/null
 fi
 tx_a=$(stat_of vm0 tx_packets)
-ifindex_a=$(field "$A" vm0 .ifindex)
+ifindex_a=$(field "$A" vm0 ifindex)
 
 check_ok "move vm0 from A to B" ip -n "$A" link set vm0 netns "$B"
 check_eq "vm0 gone from A" no "$(present "$A" vm0)"
 check_eq "vm0 present in B" yes "$(present "$B" vm0)"
-check_eq "kind in B" vlo "$(field "$B" vm0 .linkinfo.info_kind)"
-check_eq "MAC kept" 02:00:00:00:0a:01 "$(field "$B" vm0 .address)"
-check_eq "MTU kept" 9000 "$(field "$B" vm0 .mtu)"
+check_eq "kind in B" vlo "$(field "$B" vm0 info_kind)"
+check_eq "MAC kept" 02:00:00:00:0a:01 "$(field "$B" vm0 address)"
+check_eq "MTU kept" 9000 "$(field "$B" vm0 mtu)"
 NS=$B
 check_eq "tx_packets kept" "$tx_a" "$(stat_of vm0 tx_packets)"
-log "ifindex in A $ifindex_a, in B $(field "$B" vm0 .ifindex)"
+log "ifindex in A $ifindex_a, in B $(field "$B" vm0 ifindex)"
 
 # A move takes the device down: it must come up and loop in B.
 check_ok "up in B" ip -n "$B" link set vm0 up

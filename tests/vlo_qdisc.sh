@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip jq tc
+require_cmd ip tc
 require_vlo_pkt
 vlo_ensure_loaded
 
@@ -23,13 +23,13 @@ vlo_add vq0
 
 qdisc_kind()
 {
-	in_ns ip -j link show dev vq0 | jq -r '.[0].qdisc'
+	jget qdisc "$(in_ns ip -j link show dev vq0)"
 }
 
 # Packets the root qdisc has sent (tc -s).
 qdisc_sent()
 {
-	in_ns tc -s -j qdisc show dev vq0 root | jq -r '.[0].packets'
+	jget packets "$(in_ns tc -s -j qdisc show dev vq0 root)"
 }
 
 # through DESC N SIZE QN [VLO_PKT-ARGS...]: N frames sent with the current

@@ -40,15 +40,10 @@ tc qdisc add dev vlo2 root netem delay 500ms limit 100000 2>/dev/null ||
 pids=()
 flood()
 {
-	local cpu=$(($1 % cpus)) ns=$2 dev=$3
+	local cpu=$(($1 % cpus)) netns=$2 dev=$3
 
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" taskset -c "$cpu" "$VLO_PKT" flood -i "$dev" \
-			-T 120 -s 200 >"$T/flood-$dev" 2>&1 &
-	else
-		taskset -c "$cpu" "$VLO_PKT" flood -i "$dev" -T 120 -s 200 \
-			>"$T/flood-$dev" 2>&1 &
-	fi
+	taskset -c "$cpu" "$VLO_PKT" flood -i "$dev" -T 120 -s 200 \
+		${netns:+-N "$netns"} >"$T/flood-$dev" 2>&1 &
 	pids+=($!)
 	bg_track $!
 }
