@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the raw outputs of scripts/bench/guest.sh into results.
+
+    report.py RUNDIR                 write RUNDIR/results.{md,csv}, ratios.png
+    report.py --compare RUN1 RUN2    how far the ratios of two runs differ
+
+RUNDIR holds one raw/<mode>/ folder per VM boot (mode "wall": real time,
+"icount": QEMU -icount, where guest time counts guest instructions) and
+meta.txt written by bench.sh. Every figure is a median over the rounds;
+the spread is min..max. A ratio is vlo/anchor of the medians; its spread
+is min..max of the ratios of the rounds (vlo and anchor of round i were
+measured back to back).
+"""
+
+import csv
+import json
+import os
+import re
+import statistics
+import sys
+
+# metric -> (case, title, unit, higher_is_better, anchor, target)
+# target: ("min", x) = ratio must be >= x; ("max", x) = ratio <= x.
+METRICS = [
+    ("tcp1", "tcp1", "TCP bulk, 1 stream", "Gbit/s", True, "lo", ("min", 0.95)),
+    ("tcp4", "tcp4", "TCP bulk, 4 streams", "Gbit/s", True, "lo", ("min", 0.95)),
+    ("tcp_rr_p50", "tcp_rr", "TCP request/response p50", "us", False, "lo", ("max", 1.05)),
+    ("tcp_rr_p99", "tcp_rr", "TCP request/response p99", "us", False, "lo", None),
+    ("udp_rr_p50", "udp_rr", "UDP request/response p50", "us", False, "lo", ("max", 1.05)),
+    ("udp_rr_p99", "udp_rr", "UDP request/response p99", "us", False, "lo", None),
+    ("udp64", "udp64", "UDP 64 B datagrams, unconnected receiver", "pkt/s", True, "lo", ("min", 0.95)),
+    ("udp64c", "udp64c", "UDP 64 B datagrams, connected receiver", "pkt/s", True, "lo", None),
+    ("raw64", "raw64", "AF_PACKET 64 B frames, vlo->itself vs veth->peer", "pkt/s", True, "veth", None),
+    ("mtu1500", "mtu1500", "TCP 1 stream, MTU 1500", "Gbit/s", True, "lo", ("min", 0.95)),
+    ("mtu9000", "mtu9000", "TCP 1 stream, MTU 9000", "Gbit/s", True, "lo", ("min", 0.95)),
+]
+MODES = [("wall", "wall clock (TCG)"), ("icount", "guest instructions (TCG -icount)")]
+
+
+def read_kv(path):
+    with open(path) as f:
+        for line in f:
+            if "=" in line and "pps=" in line:
+                return dict(kv.split("=", 1) for kv in line.split())
+    return None
+
+
+def sockperf_pct(path, pct):
+    pat = re.compile(r"percentile %s\s*=\s*([0-9.]+)" % re.escape(pct))
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = pat.search(line)
+            if m:
+                return float(m.group(1))
+    return None
+
+
+def value_of(metric, path):
+    """The figure of one measurement, or None if the run produced none."""
+    if not os.path.exists(path):
+        return None
+    try:
+        if metric in ("tcp1", "tcp4", "mtu1500", "mtu9000"):
+            with open(path) as f:
+                d = json.load(f)
+            return d["end"]["sum_received"]["bits_per_second"] / 1e9
+        if metric.endswith("_p50"):
+            return sockperf_pct(path, "50.000")
+        if metric.endswith("_p99"):
+            return sockperf_pct(path, "99.000")
+        kv = read_kv(path)
+        return float(kv["pps"]) if kv else None
+    except (ValueError, KeyError, json.JSONDecodeError):
+        return None
+
+
+def cpu_fields(s):
+    # user nice system idle iowait irq softirq steal ...
+    return [int(x) for x in s.split()]
+
+
+def load_runs(rawdir):
+    """{(case, variant, round): {"rc":, "busy":, "softirq":, "dev_tx":, "lo_tx":}}"""
+    runs = {}
+    path = os.path.join(rawdir, "runs.csv")
+    if not os.path.exists(path):
+        return runs
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            a = cpu_fields(row["cpu_before"])
+            b = cpu_fields(row["cpu_after"])
+            d = [y - x for x, y in zip(a, b)]
+            total = sum(d[:8]) or 1
+            runs[(row["case"], row["variant"], int(row["round"]))] = {
+                "rc": int(row["rc"]),
+                "busy": 1 - (d[3] + d[4]) / total,
+                "softirq": d[6] / total,
+                "vlob_tx": int(row["vlob_tx_packets"]),
+                "lo_tx": int(row["lo_tx_packets"]),
+            }
+    return runs
+
+
+def spread(vals):
+    return (min(vals), max(vals)) if vals else (None, None)
+
+
+def analyse_mode(rawdir):
+    runs = load_runs(rawdir)
+    rows = []
+    for metric, case, title, unit, higher, anchor, target in METRICS:
+        rounds = sorted({r for (c, v, r) in runs if c == case})
+        if not rounds:
+            continue
+        vals = {"vlo": {}, anchor: {}}
+        path_ok = True
+        for r in rounds:
+            for v in ("vlo", anchor):
+                if (case, v, r) not in runs or runs[(case, v, r)]["rc"]:
+                    continue
+                x = value_of(metric, os.path.join(rawdir, "%s.%s.r%d.out" % (case, v, r)))
+                if x is not None and x > 0:
+                    vals[v][r] = x
+                run = runs[(case, v, r)]
+                # The vlo variant must have crossed vlob, the anchor not.
+                if v == "vlo" and run["vlob_tx"] == 0:
+                    path_ok = False
+                if v != "vlo" and run["vlob_tx"] != 0:
+                    path_ok = False
+        vv = list(vals["vlo"].values())
+        av = list(vals[anchor].values())
+        if not vv or not av:
+            continue
+        paired = [vals["vlo"][r] / vals[anchor][r] for r in rounds
+                  if r in vals["vlo"] and r in vals[anchor]]
+        ratio = statistics.median(vv) / statistics.median(av)
+        verdict = ""
+        if target:
+            kind, x = target
+            ok = ratio >= x if kind == "min" else ratio <= x
+            verdict = "meets" if ok else "MISSES"
+        busy = [runs[(case, "vlo", r)]["softirq"] for r in vals["vlo"]]
+        abusy = [runs[(case, anchor, r)]["softirq"] for r in vals[anchor]]
+        rows.append({
+            "metric": metric, "title": title, "unit": unit,
+            "better": "higher" if higher else "lower", "anchor": anchor,
+            "n": min(len(vv), len(av)),
+            "vlo_median": statistics.median(vv), "vlo_min": min(vv), "vlo_max": max(vv),
+            "anchor_median": statistics.median(av), "anchor_min": min(av),
+            "anchor_max": max(av),
+            "ratio": ratio,
+            "ratio_min": spread(paired)[0], "ratio_max": spread(paired)[1],
+            "target": ("" if not target else
+                       (">= %.2f" % target[1] if target[0] == "min" else "<= %.2f" % target[1])),
+            "verdict": verdict,
+            "path_ok": path_ok,
+            "vlo_softirq": statistics.median(busy) if busy else 0,
+            "anchor_softirq": statistics.median(abusy) if abusy else 0,
+        })
+    return rows
+
+
+def analyse_scale(rawdir, ncpus):
+    path = os.path.join(rawdir, "scale.csv")
+    if not os.path.exists(path):
+        return []
+    data = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            n = int(row["n"])
+            k = row["kind"]
+            g = lambda key: float(row[key])
+            d = data.setdefault((n, k), {"create": [], "delete": [], "create2": [],
+                                         "rmmod": [], "kmem": [], "memfree": [],
+                                         "leak": []})
+            d["create"].append(g("create_s") / n * 1e3)
+            d["delete"].append(g("delete_s") / n * 1e3)
+            d["create2"].append(g("create2_s") / n * 1e3)
+            d["rmmod"].append(g("rmmod_s"))
+            d["kmem"].append((g("slab1_kb") + g("percpu1_kb") - g("slab0_kb") -
+                              g("percpu0_kb")) * 1024 / n)
+            d["memfree"].append((g("free0_kb") - g("free1_kb")) * 1024 / n)
+            d["leak"].append((g("slab3_kb") + g("percpu3_kb") - g("slab0_kb") -
+                              g("percpu0_kb")) * 1024 / n)
+    rows = []
+    # vlo's per-CPU counters: six u64 (struct vlo_pcpu_stats), dummy's
+    # pcpu_lstats two: the target allows vlo the difference per CPU.
+    allowance = (48 - 16) * ncpus
+    for n in sorted({n for (n, k) in data}):
+        if (n, "vlo") not in data or (n, "dummy") not in data:
+            continue
+        v, d = data[(n, "vlo")], data[(n, "dummy")]
+        for key, title, unit, target in [
+            ("create", "create, per device (ip -batch)", "ms", ("max", 1.0)),
+            ("delete", "delete, per device (ip -batch)", "ms", ("max", 1.0)),
+            ("rmmod", "rmmod with all present", "s", None),
+            ("kmem", "kernel memory (Slab+Percpu) per device", "B", ("mem", allowance)),
+            ("memfree", "MemFree drop per device", "B", ("mem", allowance)),
+        ]:
+            vm, dm = statistics.median(v[key]), statistics.median(d[key])
+            ratio = vm / dm if dm else float("nan")
+            verdict, tgt = "", ""
+            if target and target[0] == "max":
+                tgt = "<= 1.00"
+                verdict = "meets" if ratio <= 1.0 else "MISSES"
+            elif target:
+                tgt = "<= dummy + %d B" % allowance
+                verdict = "meets" if vm <= dm + allowance else "MISSES"
+            rows.append({
+                "metric": "scale%d_%s" % (n, key), "title": "%d devices: %s" % (n, title),
+                "unit": unit, "better": "lower", "anchor": "dummy",
+                "n": min(len(v[key]), len(d[key])),
+                "vlo_median": vm, "vlo_min": min(v[key]), "vlo_max": max(v[key]),
+                "anchor_median": dm, "anchor_min": min(d[key]), "anchor_max": max(d[key]),
+                "ratio": ratio, "ratio_min": None, "ratio_max": None,
+                "target": tgt, "verdict": verdict, "path_ok": True,
+                "vlo_softirq": 0, "anchor_softirq": 0,
+            })
+        rows.append({
+            "metric": "scale%d_residue" % n,
+            "title": "%d devices: Slab+Percpu left after rmmod, per device" % n,
+            "unit": "B", "better": "lower", "anchor": "dummy",
+            "n": min(len(v["leak"]), len(d["leak"])),
+            "vlo_median": statistics.median(v["leak"]), "vlo_min": min(v["leak"]),
+            "vlo_max": max(v["leak"]),
+            "anchor_median": statistics.median(d["leak"]), "anchor_min": min(d["leak"]),
+            "anchor_max": max(d["leak"]), "ratio": float("nan"),
+            "ratio_min": None, "ratio_max": None, "target": "", "verdict": "",
+            "path_ok": True, "vlo_softirq": 0, "anchor_softirq": 0,
+        })
+    return rows
+
+
+def profile_counts(rawdir):
+    """fib_table_lookup and netif_rx counts per looped packet, per case."""
+    out = []
+    for case in ("udp64", "udp_rr", "tcp_rr", "tcp1"):
+        line = {"case": case}
+        for v in ("vlo", "lo"):
+            p = os.path.join(rawdir, "prof.%s.%s.stat" % (case, v))
+            if not os.path.exists(p):
+                continue
+            ev = {}
+            with open(p) as f:
+                for row in f:
+                    parts = row.strip().split(",")
+                    if len(parts) > 2 and parts[0].isdigit():
+                        ev[parts[2]] = int(parts[0])
+            pk = ev.get("net:netif_receive_skb", 0)
+            if pk:
+                line[v] = ev.get("fib:fib_table_lookup", 0) / pk
+        if "vlo" in line and "lo" in line:
+            out.append(line)
+    return out
+
+
+def fmt(x, unit=""):
+    if x is None:
+        return "-"
+    if isinstance(x, float) and x != x:
+        return "-"
+    if unit == "pkt/s":
+        return "%.0f" % x
+    if abs(x) >= 100:
+        return "%.0f" % x
+    if abs(x) >= 10:
+        return "%.1f" % x
+    return "%.3f" % x
+
+
+def read_meta(rundir):
+    meta = {}
+    p = os.path.join(rundir, "meta.txt")
+    if os.path.exists(p):
+        with open(p) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    meta[k] = v
+    return meta
+
+
+def write_results(rundir):
+    meta = read_meta(rundir)
+    ncpus = int(meta.get("guest_cpus", "1") or 1)
+    allrows = []
+    sections = []
+    for mode, mtitle in MODES:
+        rawdir = os.path.join(rundir, "raw", mode)
+        if not os.path.isdir(rawdir):
+            continue
+        rows = analyse_mode(rawdir) + analyse_scale(rawdir, ncpus)
+        for r in rows:
+            r["mode"] = mode
+        allrows += rows
+        sections.append((mode, mtitle, rows, profile_counts(rawdir)))
+
+    fields = ["mode", "metric", "title", "unit", "better", "anchor", "n",
+              "vlo_median", "vlo_min", "vlo_max", "anchor_median", "anchor_min",
+              "anchor_max", "ratio", "ratio_min", "ratio_max", "target", "verdict",
+              "path_ok", "vlo_softirq", "anchor_softirq"]
+    with open(os.path.join(rundir, "results.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        for r in allrows:
+            w.writerow({k: ("%.6g" % r[k] if isinstance(r[k], float) else r[k])
+                        for k in fields})
+
+    md = ["# vlo benchmark results", ""]
+    for k in ("date", "mode", "commit", "vlo_ko_sha256", "host_cpu", "host_cpus",
+              "host_mem_mb", "host_load_start", "host_load_end", "guest_kernel",
+              "guest_cpus", "qemu", "wall_rounds", "wall_duration", "wall_scale",
+              "icount_rounds", "icount_duration", "icount_scale", "icount",
+              "elapsed_s"):
+        if k in meta:
+            md.append("- %s: %s" % (k, meta[k]))
+    md.append("")
+    md.append("Ratios are vlo/anchor of the medians; the spread in brackets is "
+              "min..max of the per-round ratios (vlo and anchor measured back "
+              "to back). Latency and per-device cost: lower is better, so the "
+              "target is a maximum.")
+    for mode, mtitle, rows, prof in sections:
+        md += ["", "## %s" % mtitle, "",
+               "| case | unit | vlo median [min..max] | anchor | anchor median [min..max] "
+               "| ratio [round min..max] | target | |",
+               "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            rr = fmt(r["ratio"])
+            if r["ratio_min"] is not None:
+                rr += " [%s..%s]" % (fmt(r["ratio_min"]), fmt(r["ratio_max"]))
+            note = r["verdict"] + ("" if r["path_ok"] else " (path check failed)")
+            md.append("| %s | %s | %s [%s..%s] | %s | %s [%s..%s] | %s | %s | %s |" % (
+                r["title"], r["unit"], fmt(r["vlo_median"], r["unit"]),
+                fmt(r["vlo_min"], r["unit"]), fmt(r["vlo_max"], r["unit"]), r["anchor"],
+                fmt(r["anchor_median"], r["unit"]), fmt(r["anchor_min"], r["unit"]),
+                fmt(r["anchor_max"], r["unit"]), rr, r["target"], note))
+        if prof:
+            md += ["", "fib_table_lookup calls per received packet "
+                   "(perf stat tracepoints, profile phase):", "",
+                   "| case | vlo | lo |", "|---|---|---|"]
+            for p in prof:
+                md.append("| %s | %.2f | %.2f |" % (p["case"], p["vlo"], p["lo"]))
+    with open(os.path.join(rundir, "results.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    plot(rundir, allrows)
+    return allrows
+
+
+def plot(rundir, rows):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report.py: python3-matplotlib missing: no ratios.png", file=sys.stderr)
+        return
+    metrics = []
+    for r in rows:
+        if r["metric"] not in metrics and r["ratio"] == r["ratio"]:
+            metrics.append(r["metric"])
+    modes = [m for m, _ in MODES if any(r["mode"] == m for r in rows)]
+    if not metrics:
+        return
+    titles = {r["metric"]: "%s (%s better)" % (r["title"], r["better"]) for r in rows}
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(metrics) * len(modes) + 1.5))
+    h = 0.8 / len(modes)
+    colors = {"wall": "#4c72b0", "icount": "#dd8452"}
+    for i, mode in enumerate(modes):
+        ys, xs, lo, hi = [], [], [], []
+        for j, m in enumerate(metrics):
+            r = next((r for r in rows if r["mode"] == mode and r["metric"] == m), None)
+            if not r:
+                continue
+            ys.append(j + i * h)
+            xs.append(r["ratio"])
+            mn = r["ratio_min"] if r["ratio_min"] is not None else r["ratio"]
+            mx = r["ratio_max"] if r["ratio_max"] is not None else r["ratio"]
+            lo.append(max(0, r["ratio"] - mn))
+            hi.append(max(0, mx - r["ratio"]))
+        ax.barh(ys, xs, height=h, xerr=[lo, hi], color=colors.get(mode), label=mode,
+                capsize=2)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    for x in (0.95, 1.05):
+        ax.axvline(x, color="grey", linewidth=0.6, linestyle="--")
+    ax.set_yticks([j + h * (len(modes) - 1) / 2 for j in range(len(metrics))])
+    ax.set_yticklabels([titles[m] for m in metrics], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("vlo / anchor (anchor: lo, veth for raw frames, dummy for scale)")
+    ax.set_title("vlo vs anchor, median ratio, bars: per-round min..max")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(os.path.join(rundir, "ratios.png"), dpi=110)
+
+
+def compare(run1, run2):
+    def load(run):
+        with open(os.path.join(run, "results.csv")) as f:
+            return {(r["mode"], r["metric"]): r for r in csv.DictReader(f)}
+    a, b = load(run1), load(run2)
+    print("| mode | metric | ratio run 1 | ratio run 2 | difference |")
+    print("|---|---|---|---|---|")
+    for key in a:
+        if key not in b:
+            continue
+        try:
+            x, y = float(a[key]["ratio"]), float(b[key]["ratio"])
+        except ValueError:
+            continue
+        if x != x or y != y:
+            continue
+        print("| %s | %s | %.3f | %.3f | %+.1f%% |" % (key[0], key[1], x, y,
+                                                     (y - x) / x * 100))
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--compare":
+        compare(sys.argv[2], sys.argv[3])
+        return
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    write_results(sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()
