@@ -18,6 +18,9 @@
 #   --print-env    print VLO_DEBUG_* shell assignments of a finished build
 #                  (exit 1 if there is none) and build nothing
 #   --jobs N       parallel make jobs (default 2; the host has 2 shared cores)
+# After a change to the fragment the build starts from the newest finished
+# tree of the same source and compiler (Kbuild recompiles what the change
+# touches); VLO_DEBUG_CLEAN=1 extracts a fresh tree instead.
 # On success the last lines on stdout are the VLO_DEBUG_* assignments, so a
 # caller can `eval "$(scripts/debug-kernel.sh | grep ^VLO_DEBUG_)"`.
 
@@ -39,7 +42,7 @@ MODE=build
 say() { printf 'debug-kernel: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-usage() { sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -99,11 +102,35 @@ fi
 mkdir -p "$DIR"
 say "key $KEY: $SRCPKG $SRCVER, $CCVER"
 
+# A finished build of the same source and compiler, to start from: after a
+# change to the fragment Kbuild then recompiles only what the changed
+# options touch (it tracks, per object, the CONFIG_ symbols it uses).
+seed_tree() {
+	local d
+	[ "${VLO_DEBUG_CLEAN:-0}" != 1 ] || return 1
+	# shellcheck disable=SC2012 # names are our own hex keys
+	for d in $(ls -1td "$CACHE"/*/.done 2>/dev/null | sed 's,/\.done$,,'); do
+		if [ "$d" = "$DIR" ] || [ ! -d "$d/linux" ]; then
+			continue
+		fi
+		grep -qxF "source: $SRCPKG $SRCVER" "$d/info" 2>/dev/null || continue
+		grep -qxF "compiler: $CCVER" "$d/info" || continue
+		echo "$d"
+		return 0
+	done
+	return 1
+}
+
 if [ ! -f "$DIR/.extracted" ]; then
-	say "extracting $TARBALL"
 	rm -rf "${TREE:?}" "${DIR:?}/$SRCPKG"
-	tar -xJf "$TARBALL" -C "$DIR"
-	mv "$DIR/$SRCPKG" "$TREE"
+	if seed=$(seed_tree); then
+		say "starting from the tree of $seed (incremental; VLO_DEBUG_CLEAN=1 for a fresh one)"
+		cp -a "$seed/linux" "$TREE"
+	else
+		say "extracting $TARBALL"
+		tar -xJf "$TARBALL" -C "$DIR"
+		mv "$DIR/$SRCPKG" "$TREE"
+	fi
 	touch "$DIR/.extracted"
 fi
 
