@@ -41,7 +41,7 @@ RESULTS=${VLO_DEBUG_RESULTS:-$REPO/results/check-debug}
 
 say() { printf 'check-debug: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 125; }
-usage() { sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "$0"; }
 
 IF_CACHED=0
 while [ $# -gt 0 ]; do

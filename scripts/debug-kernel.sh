@@ -42,7 +42,7 @@ MODE=build
 say() { printf 'debug-kernel: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-usage() { sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "$0"; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
