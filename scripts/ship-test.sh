@@ -13,8 +13,8 @@
 # a step fails or the run is interrupted, and the last test compares the
 # machine with a snapshot taken at the start. It refuses to start on a
 # machine where vlo is already installed. The packages it needs (dkms,
-# groff, man-db, openssl) are installed when missing and stay, like those
-# of scripts/deps.sh.
+# groff, man-db, openssl, lintian) are installed when missing and stay,
+# like those of scripts/deps.sh.
 #
 # Output: KTAP-like "ok N ..." / "not ok N ..." lines, diagnostics as
 # "# ..." lines, and a last line "N passed, N failed". Exit status 0 only
@@ -198,6 +198,7 @@ VER=$(vlo_version)
 KREL=${KERNELRELEASE:-$(pick_krel)}
 DEB=$SRC/build/vlo-dkms_${VER}_all.deb
 APT=(apt-get -o DPkg::Lock::Timeout=600 -y --no-install-recommends)
+export DEBIAN_FRONTEND=noninteractive
 
 echo "KTAP version 1"
 echo "1..13"
@@ -218,9 +219,13 @@ command -v dkms >/dev/null || need+=(dkms)
 command -v groff >/dev/null || need+=(groff)
 command -v man >/dev/null || need+=(man-db)
 command -v openssl >/dev/null || need+=(openssl)
+command -v lintian >/dev/null || need+=(lintian)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "# installing ${need[*]}"
+	# A fresh machine may have no package lists yet.
 	"${APT[@]}" install "${need[@]}" >"$LOG" 2>&1 ||
+		{ apt-get -o DPkg::Lock::Timeout=600 update >>"$LOG" 2>&1 &&
+		  "${APT[@]}" install "${need[@]}" >>"$LOG" 2>&1; } ||
 		{ sed 's/^/# /' "$LOG"; bail "could not install ${need[*]}"; }
 fi
 
