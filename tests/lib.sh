@@ -61,6 +61,7 @@ fail()
 skip()
 {
 	echo "# SKIP: $*"
+	VLO_EXPLICIT_EXIT=1
 	exit "$ksft_skip"
 }
 
@@ -68,11 +69,13 @@ skip()
 die()
 {
 	echo "# FAIL: $*"
+	VLO_EXPLICIT_EXIT=1
 	exit "$ksft_fail"
 }
 
 vlo_exit()
 {
+	VLO_EXPLICIT_EXIT=1
 	if [ "$VLO_FAILED" -ne 0 ]; then
 		log "$TEST_NAME: FAILED ($VLO_CHECKS checks)"
 		exit "$ksft_fail"
@@ -97,9 +100,13 @@ bg_track()
 
 vlo_cleanup()
 {
-	local i pid ns
+	local rc=$? i pid ns
 
+	trap - ERR
 	set +e
+	if [ "$rc" -ne 0 ] && [ -z "${VLO_EXPLICIT_EXIT:-}" ]; then
+		echo "# FAIL: $TEST_NAME ended early with exit status $rc"
+	fi
 	for pid in "${VLO_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
@@ -113,7 +120,9 @@ vlo_cleanup()
 	[ -n "$VLO_TMP" ] && rm -rf "$VLO_TMP"
 }
 trap vlo_cleanup EXIT
-# With set -e a failing command ends the test: say which one.
+# With set -e a failing command ends the test: say which one, also inside
+# functions (-E).
+set -E
 trap 'echo "# FAIL: line $LINENO: \"$BASH_COMMAND\" exited with $?"' ERR
 # A signal (the runner's timeout sends TERM) must still run the EXIT trap.
 trap 'exit 1' INT TERM HUP
@@ -509,57 +518,81 @@ pkt()
 	echo "$out"
 }
 
-# capture_start DEV FILE [TCPDUMP-ARGS...]: tcpdump on DEV in $NS into FILE
-# until capture_stop. --immediate-mode: without it frames still in the
-# TPACKET_V3 block at SIGINT are lost and counts come out short. tcpdump is
-# started directly (not through in_ns, a function: & would fork a subshell
-# and $! would be that shell, not tcpdump).
-capture_start()
+# capture_begin DEV FILE [TCPDUMP-ARGS...]: start tcpdump on DEV in $NS
+# writing FILE, until capture_stop FILE; capture_ready FILE waits until it
+# listens. Several captures can run at once. --immediate-mode: without it
+# frames still in the TPACKET_V3 block at SIGINT are lost. tcpdump is
+# started directly (through in_ns, a function, & would fork a subshell and
+# $! would be that shell, not tcpdump).
+declare -A VLO_CAPTURE=()
+capture_begin()
 {
-	local dev=$1 file=$2 i ns=()
+	local dev=$1 file=$2 ns=()
 
 	shift 2
 	[ -n "$NS" ] && ns=(ip netns exec "$NS")
 	# -Z root: Debian's tcpdump drops to user tcpdump before opening FILE.
-	"${ns[@]}" tcpdump --immediate-mode -Z root -U -n -i "$dev" -w "$file" \
-		"$@" 2>"$file.err" &
-	VLO_CAPTURE_PID=$!
-	bg_track "$VLO_CAPTURE_PID"
+	# -s 256: immediate mode uses TPACKET_V2, whose ring slots are snaplen
+	# sized; with the default 262144 the 2 MB ring holds 8 frames and a
+	# slow guest loses frames ("dropped by kernel").
+	"${ns[@]}" tcpdump --immediate-mode -s 256 -Z root -U -n -i "$dev" \
+		-w "$file" "$@" 2>"$file.err" &
+	VLO_CAPTURE[$file]=$!
+	bg_track $!
+}
+
+capture_ready()
+{
+	local file=$1 i
+
 	for i in $(seq 300); do
-		[[ $(<"$file.err") == *"listening on"* ]] && return 0
-		kill -0 "$VLO_CAPTURE_PID" 2>/dev/null || break
+		[[ -f $file.err && $(<"$file.err") == *"listening on"* ]] && return 0
+		kill -0 "${VLO_CAPTURE[$file]}" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$file.err" >&2
-	die "tcpdump did not start on $dev"
+	die "tcpdump for $file did not start"
 }
 
-# capture_stop FILE: stop the capture (SIGINT makes tcpdump flush FILE) and
-# print its statistics as diagnostics.
+# capture_start DEV FILE [TCPDUMP-ARGS...]: capture_begin + capture_ready.
+capture_start()
+{
+	capture_begin "$@"
+	capture_ready "$2"
+}
+
+# capture_stop FILE: stop that capture (SIGINT makes tcpdump flush FILE)
+# and print its statistics as diagnostics.
 capture_stop()
 {
-	local i
+	local pid=${VLO_CAPTURE[$1]} i
 
-	kill -INT "$VLO_CAPTURE_PID" 2>/dev/null
+	# tcpdump may be gone already (its device was deleted).
+	kill -INT "$pid" 2>/dev/null || true
 	for i in $(seq 100); do
-		kill -0 "$VLO_CAPTURE_PID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	if kill -0 "$VLO_CAPTURE_PID" 2>/dev/null; then
+	if kill -0 "$pid" 2>/dev/null; then
 		log "tcpdump ignored SIGINT for 10 s, killing it"
-		kill -KILL "$VLO_CAPTURE_PID" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	wait "$VLO_CAPTURE_PID" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	while IFS= read -r i; do
-		echo "# tcpdump: $i"
+		echo "# tcpdump ${1##*/}: $i"
 	done <"$1.err"
 }
 
-# pcap_count FILE [FILTER...]: packets in FILE matching FILTER.
+# pcap_count FILE [FILTER...]: packets in FILE matching FILTER. One line
+# per packet starts with its timestamp; tcpdump adds indented hex dump
+# lines for ethertypes it does not know.
 pcap_count()
 {
-	local file=$1
+	local file=$1 n=0 l
 
 	shift
-	tcpdump -n -r "$file" "$@" 2>/dev/null | wc -l
+	while IFS= read -r l; do
+		[[ $l == [0-9]* ]] && n=$((n + 1))
+	done < <(tcpdump -n -r "$file" "$@" 2>/dev/null)
+	echo "$n"
 }

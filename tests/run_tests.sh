@@ -84,8 +84,8 @@ for t in "${tests[@]}"; do
 	echo "# $name"
 	start=$SECONDS
 	# Every line of the test becomes a KTAP comment (lines that already
-	# are stay as they are), passed on as it comes: a slow guest shows
-	# progress.
+	# are stay as they are, except a nested runner's totals), passed on as
+	# it comes: a slow guest shows progress.
 	if [[ $t == *.sh ]]; then
 		cmd=(bash "./$t")
 	else
@@ -94,7 +94,7 @@ for t in "${tests[@]}"; do
 		cmd=(bash -c '. ./lib.sh && vlo_ensure_loaded && exec "$0"' "./$t")
 	fi
 	timeout -k 10 "$timeout" "${cmd[@]}" 2>&1 </dev/null |
-		tee "$log" | sed -u -e '/^#/!s/^/# /'
+		tee "$log" | sed -u -e '/^# Totals/s/^/# /' -e '/^#/!s/^/# /'
 	rc=${PIPESTATUS[0]}
 	echo "# $t: exit $rc after $((SECONDS - start)) s"
 	if [ "$rc" -eq 0 ]; then

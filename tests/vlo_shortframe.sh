@@ -21,6 +21,9 @@ N=7
 ns_create NS
 vlo_add vh0
 
+# /dev/net/tun exists only once tun is loaded when no udev made the static
+# node (the VM): load it first.
+modprobe -q tun 2>/dev/null || true
 in_ns ip tuntap add dev tn0 mode tun 2>/dev/null ||
 	skip "no tun device (CONFIG_TUN)"
 in_ns ip link set tn0 up
