@@ -44,10 +44,6 @@ done
 
 log() { printf 'compat: %s\n' "$*" >&2; }
 
-t_fetch=$SECONDS
-"$REPO/scripts/kernels.sh" --kernels "$labels"
-t_fetch=$((SECONDS - t_fetch))
-
 suite_of() {
 	case $1 in
 	5.10) echo bullseye ;; 6.1) echo bookworm ;;
@@ -115,69 +111,92 @@ parse_totals() {
 	echo "${p:-0} ${fl:-0} ${s:-0}"
 }
 
-# The suite's C helpers run in the guest but are host binaries (the guest's
-# root is the host's): build them once, whatever the kernel.
-if [ "$build_only" = 0 ]; then
-	log "building the test helpers (make -C tests)"
-	nice -n 10 make -s -C "$REPO/tests" >/dev/null ||
-		log "warning: make -C tests failed; tests that need its helpers will fail"
-fi
 
-rows=()
-status=0
-for l in $labels; do
-	suite=$(suite_of "$l")
-	[ -n "$suite" ] || { log "unknown kernel '$l'"; exit 2; }
-	env=$VLO_CACHE/kernels/$suite/kernel.env
-	# shellcheck disable=SC1090
-	kver=$(. "$env"; echo "$KVER")
-	bdir=$VLO_CACHE/build/$suite
+# The whole run is one function, read in full before it starts.
+main() {
+	local t_fetch l suite env kver bdir t0 warn build t_build tests t_test vmlinuz modroot rc p f s
+	t_fetch=$SECONDS
+	"$REPO/scripts/kernels.sh" --kernels "$labels"
+	t_fetch=$((SECONDS - t_fetch))
 
-	log "$l ($kver): building in $bdir (W=1)"
-	copy_sources "$bdir"
-	t0=$SECONDS
-	if build_one "$env" "$bdir" && [ -f "$bdir/vlo.ko" ]; then
-		warn=$(grep -c 'warning:' "$bdir/build.log" || true)
-		build="ok ($warn warnings)"
-		[ "$warn" = 0 ] || { status=1; grep 'warning:' "$bdir/build.log" | head -n 20 >&2; }
-	else
-		build="FAILED"
-		status=1
-		grep -E 'error|Error' "$bdir/build.log" | head -n 20 >&2 || tail -n 20 "$bdir/build.log" >&2
+	# The suite's C helpers run in the guest but are host binaries (the guest's
+	# root is the host's): build them once, whatever the kernel.
+	if [ "$build_only" = 0 ]; then
+		log "building the test helpers (make -C tests)"
+		nice -n 10 make -s -C "$REPO/tests" >/dev/null ||
+			log "warning: make -C tests failed; tests that need its helpers will fail"
 	fi
-	t_build=$((SECONDS - t0))
-	log "$l: build $build in ${t_build}s"
 
-	tests="-"
-	t_test=0
-	if [ "$build_only" = 0 ] && [ "$build" != FAILED ]; then
+	rows=()
+	md=()
+	status=0
+	for l in $labels; do
+		suite=$(suite_of "$l")
+		[ -n "$suite" ] || { log "unknown kernel '$l'"; exit 2; }
+		env=$VLO_CACHE/kernels/$suite/kernel.env
 		# shellcheck disable=SC1090
-		read -r vmlinuz modroot < <(. "$env"; echo "$VMLINUZ $MODROOT")
-		log "$l: booting $vmlinuz and running tests/run_tests.sh (log: $bdir/test.log)"
-		t0=$SECONDS
-		rc=0
-		# shellcheck disable=SC2086 # a list of test names
-		(cd "$REPO" && VLO_KO=$bdir/vlo.ko "$REPO/scripts/vm-run" \
-			--kernel "$vmlinuz" --modules "$modroot/lib/modules/$kver" \
-			--timeout "$timeout" -- tests/run_tests.sh $tests_sel) >"$bdir/test.log" 2>&1 || rc=$?
-		t_test=$((SECONDS - t0))
-		read -r p f s < <(parse_totals "$bdir/test.log")
-		tests="$p/$f/$s"
-		if [ "$rc" != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
-			status=1
-			[ "$rc" = 0 ] || tests="$tests (exit $rc)"
-			grep -E '^not ok|^# .*(FAIL|SKIP)|vm-run' "$bdir/test.log" | head -n 30 >&2 || true
-		fi
-		log "$l: tests $tests in ${t_test}s"
-	fi
-	rows+=("$(printf '%-5s %-24s | %-16s | %-22s | %4ss + %4ss' \
-		"$l" "$kver" "$build" "$tests" "$t_build" "$t_test")")
-done
+		kver=$(. "$env"; echo "$KVER")
+		bdir=$VLO_CACHE/build/$suite
 
-echo
-printf '%-30s | %-16s | %-22s | %s\n' "kernel" "build (warnings)" \
-	"passed/failed/skipped" "time (build + tests)"
-printf '%s\n' "-------------------------------+------------------+------------------------+---------------------"
-printf '%s\n' "${rows[@]}"
-echo "(kernel fetch/cache check: ${t_fetch}s)"
-exit "$status"
+		log "$l ($kver): building in $bdir (W=1)"
+		copy_sources "$bdir"
+		t0=$SECONDS
+		if build_one "$env" "$bdir" && [ -f "$bdir/vlo.ko" ]; then
+			warn=$(grep -ci 'warning:' "$bdir/build.log" || true)
+			build="ok ($warn warnings)"
+			[ "$warn" = 0 ] || { status=1; grep -i 'warning:' "$bdir/build.log" | head -n 20 >&2; }
+		else
+			build="FAILED"
+			status=1
+			grep -E 'error|Error' "$bdir/build.log" | head -n 20 >&2 || tail -n 20 "$bdir/build.log" >&2
+		fi
+		t_build=$((SECONDS - t0))
+		log "$l: build $build in ${t_build}s"
+
+		tests="-"
+		t_test=0
+		if [ "$build_only" = 0 ] && [ "$build" != FAILED ]; then
+			# shellcheck disable=SC1090
+			read -r vmlinuz modroot < <(. "$env"; echo "$VMLINUZ $MODROOT")
+			log "$l: booting $vmlinuz and running tests/run_tests.sh (log: $bdir/test.log)"
+			t0=$SECONDS
+			rc=0
+			# shellcheck disable=SC2086 # a list of test names
+			(cd "$REPO" && VLO_KO=$bdir/vlo.ko "$REPO/scripts/vm-run" \
+				--kernel "$vmlinuz" --modules "$modroot/lib/modules/$kver" \
+				--timeout "$timeout" -- tests/run_tests.sh $tests_sel) >"$bdir/test.log" 2>&1 || rc=$?
+			t_test=$((SECONDS - t0))
+			read -r p f s < <(parse_totals "$bdir/test.log")
+			tests="$p/$f/$s"
+			if [ "$rc" != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
+				status=1
+				[ "$rc" = 0 ] || tests="$tests (exit $rc)"
+				grep -E '^not ok|^# .*(FAIL|SKIP)|vm-run' "$bdir/test.log" | head -n 30 >&2 || true
+			fi
+			log "$l: tests $tests in ${t_test}s"
+		fi
+		rows+=("$(printf '%-5s %-24s | %-16s | %-22s | %4ss + %4ss' \
+			"$l" "$kver" "$build" "$tests" "$t_build" "$t_test")")
+		md+=("| $l | $suite \`linux-image-$kver\` | $build | $tests | ${t_build} s | ${t_test} s |")
+	done
+
+	echo
+	printf '%-30s | %-16s | %-22s | %s\n' "kernel" "build (warnings)" \
+		"passed/failed/skipped" "time (build + tests)"
+	printf '%s\n' "-------------------------------+------------------+------------------------+---------------------"
+	printf '%s\n' "${rows[@]}"
+	echo "(kernel fetch/cache check: ${t_fetch}s)"
+	# The same as a Markdown table, for the README's "Supported kernels".
+	mkdir -p "$VLO_CACHE/build"
+	{
+		echo "| kernel | Debian package | build (\`W=1\`) | selftests passed/failed/skipped | build | suite |"
+		echo "|---|---|---|---|---|---|"
+		printf '%s\n' "${md[@]}"
+		echo
+		echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'), vlo $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')."
+	} >"$VLO_CACHE/build/compat.md"
+	log "Markdown table: $VLO_CACHE/build/compat.md"
+	return "$status"
+}
+
+main
