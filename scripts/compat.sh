@@ -127,6 +127,11 @@ main() {
 			log "warning: make -C tests failed; tests that need its helpers will fail"
 	fi
 
+	# Builds and logs of one cache belong to one run at a time.
+	mkdir -p "$VLO_CACHE/build"
+	exec 8>"$VLO_CACHE/build/.lock"
+	flock -n 8 || { log "waiting for another compat run"; flock 8; }
+
 	rows=()
 	md=()
 	status=0

@@ -338,6 +338,11 @@ if [ "$list_only" = 1 ]; then
 	exit 0
 fi
 
+# One fetch at a time per cache (CI and a developer may share a machine).
+mkdir -p "$VLO_CACHE/kernels"
+exec 9>"$VLO_CACHE/kernels/.lock"
+flock 9
+
 t_all=$SECONDS
 for l in $labels; do
 	fetch_one "$l"
