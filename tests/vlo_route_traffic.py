@@ -3,12 +3,10 @@
 #
 # Traffic helpers for tests/vlo_route.sh (python3 standard library only).
 #
-#   udp-echo ADDR PORT COUNT
-#       answer COUNT datagrams on ADDR:PORT with the same payload, then exit
-#       (or after 20 s without traffic)
-#   udp-client SRC DST PORT COUNT SIZE
+#   udp-pair SRC DST PORT COUNT SIZE
 #       send COUNT datagrams of SIZE bytes from SRC to DST:PORT, one at a
-#       time, waiting for each echo; prints "sent N received M bytes B"
+#       time; a socket on DST:PORT in the same process echoes each back;
+#       prints "sent N echoed M bytes B" (B: both directions)
 #   raw-ping DEV SRC DST COUNT
 #       craft COUNT ICMP (IPv4) or ICMPv6 echo requests SRC -> DST in
 #       Ethernet frames to DEV's own MAC address, send them with an AF_PACKET
@@ -31,39 +29,32 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def udp_echo(addr, port, count):
-    sock = socket.socket(family(addr), socket.SOCK_DGRAM)
-    sock.bind((addr, int(port)))
-    sock.settimeout(20)
+def udp_pair(src, dst, port, count, size):
+    """COUNT datagrams SRC -> DST:PORT, each echoed back DST -> SRC."""
+    fam = family(src)
+    server = socket.socket(fam, socket.SOCK_DGRAM)
+    server.bind((dst, int(port)))
+    server.settimeout(2)
+    client = socket.socket(fam, socket.SOCK_DGRAM)
+    client.bind((src, 0))
+    client.settimeout(2)
+    payload = (bytes(range(256)) * (int(size) // 256 + 1))[: int(size)]
+    sent = echoed = nbytes = 0
     for _ in range(int(count)):
-        try:
-            data, peer = sock.recvfrom(65535)
-        except socket.timeout:
-            return 1
-        sock.sendto(data, peer)
-    return 0
-
-
-def udp_client(src, dst, port, count, size):
-    sock = socket.socket(family(src), socket.SOCK_DGRAM)
-    sock.bind((src, 0))
-    sock.settimeout(2)
-    payload = bytes(range(256)) * (int(size) // 256 + 1)
-    payload = payload[: int(size)]
-    sent = received = nbytes = 0
-    for _ in range(int(count)):
-        sock.sendto(payload, (dst, int(port)))
+        client.sendto(payload, (dst, int(port)))
         sent += 1
         nbytes += len(payload)
         try:
-            data = sock.recv(65535)
+            data, peer = server.recvfrom(65535)
+            server.sendto(data, peer)
+            data = client.recv(65535)
         except socket.timeout:
             continue
         if data == payload:
-            received += 1
+            echoed += 1
             nbytes += len(data)
-    print(f"sent {sent} received {received} bytes {nbytes}")
-    return 0 if received == sent else 1
+    print(f"sent {sent} echoed {echoed} bytes {nbytes}")
+    return 0 if echoed == sent else 1
 
 
 def csum(data):
@@ -145,8 +136,7 @@ def raw_ping(dev, src, dst, count):
 
 
 def main(argv):
-    cmds = {"udp-echo": (udp_echo, 3), "udp-client": (udp_client, 5),
-            "raw-ping": (raw_ping, 4)}
+    cmds = {"udp-pair": (udp_pair, 5), "raw-ping": (raw_ping, 4)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__ or "usage: see the header of this file", file=sys.stderr)
         return 2

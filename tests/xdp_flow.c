@@ -3,8 +3,9 @@
  * xdp_flow.c - XDP program for tests/vlo_route.sh: proves that a flow
  * between two local addresses is received on a vlo device by counting its
  * ICMP echo requests and replies (IPv4 and IPv6) in an array map, read
- * back with bpftool. Built with -DXDP_FLOW_DROP it drops the echo
- * requests instead, so that the test can also show XDP's verdict applies.
+ * back with bpftool. When user space sets slot 0 of the map to 1
+ * (bpftool map update), it drops the echo requests, so that the test can
+ * also show that XDP's verdict applies.
  *
  * Self-contained (no libbpf headers): clang -O2 -g -target bpf -c.
  * Loaded by iproute2's libbpf loader: ip link set DEV xdpgeneric obj F sec xdp
@@ -37,13 +38,14 @@ struct icmp_start {
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) =
 	(void *)BPF_FUNC_map_lookup_elem;
 
-/* Map slots; tests/vlo_route.sh reads them by index. */
+/* Map slots; tests/vlo_route.sh uses them by index. */
 enum {
-	CNT_PACKETS,		/* every frame seen */
+	CFG_DROP,		/* set by user space: drop echo requests */
 	CNT_ECHO4_REQ,
 	CNT_ECHO4_REP,
 	CNT_ECHO6_REQ,
 	CNT_ECHO6_REP,
+	CNT_PACKETS,		/* every frame seen */
 	CNT_MAX
 };
 
@@ -103,14 +105,16 @@ int xdp_flow(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	int slot = classify(data, end);
 
+	__u32 cfg = CFG_DROP;
+	__u64 *drop;
+
 	count(CNT_PACKETS);
 	if (slot < 0)
 		return XDP_PASS;
 	count(slot);
-#ifdef XDP_FLOW_DROP
-	if (slot == CNT_ECHO4_REQ || slot == CNT_ECHO6_REQ)
+	drop = bpf_map_lookup_elem(&xdp_flow_cnt, &cfg);
+	if (drop && *drop && (slot == CNT_ECHO4_REQ || slot == CNT_ECHO6_REQ))
 		return XDP_DROP;
-#endif
 	return XDP_PASS;
 }
 
