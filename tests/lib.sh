@@ -265,6 +265,20 @@ ns_create()
 	printf -v "$var" '%s' "$name"
 }
 
+# dev_exists DEV: whether DEV exists in $NS. Not `ip link show dev DEV`:
+# for a missing name, ip falls back to SIOCGIFINDEX, whose dev_load() runs
+# modprobe netdev-DEV in the kernel, seconds on a slow guest.
+dev_exists()
+{
+	local l
+
+	while IFS= read -r l; do
+		[[ $l =~ ^[0-9]+:\ ([^:@]+)[:@] ]] && [ "${BASH_REMATCH[1]}" = "$1" ] &&
+			return 0
+	done <<<"$(in_ns ip -o link show)"
+	return 1
+}
+
 # vlo_add DEV [ARGS...]: create a vlo device in $NS and bring it up.
 vlo_add()
 {

@@ -30,7 +30,7 @@ jfield()
 
 exists()
 {
-	in_ns ip link show dev "$1" >/dev/null 2>&1
+	dev_exists "$1"
 }
 
 check_absent()

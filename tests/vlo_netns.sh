@@ -26,7 +26,7 @@ field()
 
 present()
 {
-	ip -n "$1" link show dev "$2" >/dev/null 2>&1 && echo yes || echo no
+	NS=$1 dev_exists "$2" && echo yes || echo no
 }
 
 # --- create in A, move to B ------------------------------------------------
@@ -66,6 +66,13 @@ check_eq "vm0 back in A" yes "$(present "$A" vm0)"
 # when C's devices have been dismantled: the D end goes with them. By then
 # a device the kernel hands back to init_net (netns_refund, or no
 # rtnl_link_ops) would already be there.
+# Called through wait_for.
+# shellcheck disable=SC2317
+peer_gone()
+{
+	[ "$(present "$D" vd0)" = no ]
+}
+
 ns_create C
 name="vlodel$$"
 name=${name:0:15}
@@ -78,7 +85,7 @@ fi
 ip netns del "$C"
 if [ "$have_veth" = yes ]; then
 	VLO_CHECKS=$((VLO_CHECKS + 1))
-	if wait_for 30 bash -c "! ip -n '$D' link show vd0"; then
+	if wait_for 30 peer_gone; then
 		log "ok: netns C dismantled (veth peer gone from D)"
 	else
 		fail "netns C not dismantled within 30 s"
@@ -88,7 +95,7 @@ else
 	sleep 3
 fi
 check_eq "$name not handed to init netns" no \
-	"$(ip link show dev "$name" >/dev/null 2>&1 && echo yes || echo no)"
+	"$(present "" "$name")"
 check_eq "$name not in D" no "$(present "$D" "$name")"
 
 # --- unprivileged user namespace --------------------------------------------
@@ -134,6 +141,6 @@ check_err "create as nobody in init netns" "Operation not permitted" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 	ip link add np0 type vlo
 check_eq "np0 not created in init netns" no \
-	"$(ip link show dev np0 >/dev/null 2>&1 && echo yes || echo no)"
+	"$(present "" np0)"
 
 vlo_exit
