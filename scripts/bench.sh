@@ -12,10 +12,13 @@
 # A run is two VM boots, each measuring every case on vlo and on its
 # anchor in interleaved rounds (scripts/bench/guest.sh):
 #   1. "wall":   ordinary TCG; rates and latencies in real time;
-#   2. "icount": TCG with -icount shift=2,sleep=off: the guest clock
-#      advances 4 ns per executed guest instruction and jumps over idle
-#      time, so the same figures become instruction counts, which do not
-#      depend on how busy the host is (repeatable to about 1%).
+#   2. "icount": TCG with -icount shift=2,sleep=on: while the guest CPU
+#      runs, its clock advances 4 ns per executed guest instruction, so
+#      the same figures become instruction counts, which do not depend on
+#      how busy the host is (repeatable to about 1%); idle time (waiting
+#      for 9p) passes at real speed. (sleep=off would jump the clock to
+#      the next timer whenever the guest waits for the host, and timers
+#      such as timeout(1) then fire early.)
 # Results go to results/<timestamp>/: results.md, results.csv, ratios.png
 # (python3-matplotlib, installed here when missing), raw/<mode>/ (every
 # tool's output), meta.txt (machine, load, versions), guest-<mode>.log.
@@ -29,6 +32,8 @@
 # missing or older than src/), VLO_CACHE.
 set -euo pipefail
 
+# One block: bash reads it all before running, so edits during a run are safe.
+{
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$REPO/scripts/bench
 PROG=bench
@@ -38,10 +43,10 @@ ROUNDS=
 DUR=
 CPUS=1
 MODES="wall icount"
-SCALE=
+SCALE=auto
 OUTBASE=$REPO/results
-ICOUNT_OPTS="shift=2,sleep=off,align=off"
-ALL_CASES="tcp1 tcp4 tcp_rr udp_rr udp64 udp64c raw64 mtu1500 mtu9000"
+ICOUNT_OPTS="shift=2,sleep=on,align=off"
+ALL_CASES="tcp1 tcp4 tcp_rr udp_rr udp_rral udp64 udp64c udp64al raw64 mtu1500 mtu9000"
 QUICK_CASES="tcp1 tcp4 tcp_rr udp_rr udp64 raw64 mtu1500 mtu9000"
 
 # Debian's interpreter: the chart needs Debian's python3-matplotlib, which
@@ -74,9 +79,9 @@ while (($#)); do
 	*) msg "unknown option $1"; usage 2 >&2 ;;
 	esac
 done
-if ((QUICK)); then
-	MODES=${MODES/icount/}
-	MODES=${MODES:-wall}
+# --quick alone is one wall-clock boot; --quick --icount-only is allowed.
+if ((QUICK)) && [[ $MODES == "wall icount" ]]; then
+	MODES=wall
 fi
 [[ -z $ROUNDS || $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds takes a number"
 [[ -z $DUR || $DUR =~ ^[1-9][0-9]*$ ]] || die "--duration takes whole seconds"
@@ -170,11 +175,12 @@ fmt_time()
 	printf '%d:%02d' $(($1 / 60)) $(($1 % 60))
 }
 
-# Render guest.sh's "@@progress DONE TOTAL TEXT" lines on stderr; keep
-# everything else in the boot's log.
+# Render guest.sh's "@@progress DONE TOTAL TEXT" lines on stderr (TEXT
+# names the boot, case, variant and round); keep everything else in the
+# boot's log.
 progress_filter()
 {
-	local label=$1 log=$2 line units total text t_start=$SECONDS el eta
+	local log=$1 line units total text t_start=$SECONDS el eta
 	local tty=0
 
 	[[ -t 2 ]] && tty=1
@@ -187,11 +193,11 @@ progress_filter()
 			eta="?"
 			((units > 0)) && eta=$(fmt_time $((el * (total - units) / units)))
 			if ((tty)); then
-				printf '\r\033[K[%s] %s | %d%% | %s elapsed, ETA %s' "$label" \
+				printf '\r\033[K%s | %d%% | %s elapsed, ETA %s' \
 					"$text" $((units * 100 / (total ? total : 1))) "$(fmt_time "$el")" \
 					"$eta" >&2
 			elif [[ $text != *" done" ]]; then
-				printf '[%s] %s | %d%% | ETA %s\n' "$label" "$text" \
+				printf '%s | %d%% | ETA %s\n' "$text" \
 					$((units * 100 / (total ? total : 1))) "$eta" >&2
 			fi
 			;;
@@ -216,19 +222,20 @@ boot()
 	if [[ $mode == wall ]]; then
 		if ((QUICK)); then
 			rounds=${ROUNDS:-3} dur=${DUR:-1} cases=$QUICK_CASES
-			scale=${SCALE-1000:1} profile=0
+			scale=1000:1 profile=0
 		else
 			rounds=${ROUNDS:-7} dur=${DUR:-3} cases=$ALL_CASES
-			scale=${SCALE-1000:3 10000:1} profile=1
+			scale="1000:3 10000:1" profile=1
 		fi
 	else
 		# Deterministic: few rounds suffice, guest seconds are short.
 		rounds=${ROUNDS:-3} dur=${DUR:-1} cases=$ALL_CASES
-		scale=${SCALE-1000:1} profile=2
+		scale=1000:1 profile=2
 		((QUICK)) && profile=0
 		make_shim
 		env+=("PATH=$SHIM:$PATH")
 	fi
+	[[ $SCALE == auto ]] || scale=$SCALE
 	mkdir -p "$RUN/raw/$mode"
 	printf '%s_rounds=%s\n%s_duration=%s\n%s_scale=%s\n' "$mode" "$rounds" \
 		"$mode" "$dur" "$mode" "$scale" >>"$RUN/meta.txt"
@@ -241,7 +248,7 @@ boot()
 	msg "boot $i/$n ($mode): $cases; $rounds rounds of ${dur}s; scale ${scale:-none}"
 	if "${env[@]}" VLO_KO="$VLO_KO" "$REPO/scripts/vm-run" --cpus "$CPUS" --mem 2048 \
 		--timeout "$timeout" --out "$RUN" -- "$BENCH/guest.sh" "${args[@]}" |
-		progress_filter "$mode $i/$n" "$RUN/guest-$mode.log"; then
+		progress_filter "$RUN/guest-$mode.log"; then
 		rc=0
 	else
 		rc=${PIPESTATUS[0]}
@@ -270,3 +277,4 @@ read -r load1 load5 load15 _ </proc/loadavg
 cat "$RUN/results.md"
 msg "results in $RUN (took $(fmt_time $((SECONDS - T0))))"
 exit "$status"
+}
