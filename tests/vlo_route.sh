@@ -81,14 +81,12 @@ route()
 # Everything vlo-route could touch: rules, routes of all tables, sysctls.
 snapshot()
 {
-	ip -d rule show
-	ip -6 -d rule show
-	ip -d route show table all
-	ip -6 -d route show table all
+	printf '%s\n' "rule show" "route show table all" | ip -4 -d -batch -
+	printf '%s\n' "rule show" "route show table all" | ip -6 -d -batch -
 	# The sysctls a route helper could need: every ipv4/ipv6 conf entry
 	# of every device, and forwarding (one grep, not sysctl -a: fast).
 	grep -r . /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf \
-		/proc/sys/net/ipv4/ip_forward 2>/dev/null | sort || true
+		/proc/sys/net/ipv4/ip_forward 2>/dev/null || true
 }
 
 # check_same DESC FILE-BEFORE: the snapshot now equals FILE-BEFORE.
@@ -200,22 +198,15 @@ rtt_min()
 log "--- [${SECONDS}s] refused input changes nothing"
 snapshot >"$T/pristine"
 ip link add vlo1 type vlo		# stays down
-check_err "no command" "missing command" route
-check_err "unknown command" "unknown command" route frob
 check_err "wrong argument count" "needs exactly" route add vlo0 $A4
-check_err "too many arguments" "needs exactly" route add vlo0 $A4 $B4 $C4
 check_err "unknown device" "unknown device" route add nosuch0 $A4 $B4
 check_err "device not vlo" "not a vlo device" route add lo $A4 $B4
 check_err "device down" "is down" route add vlo1 $A4 $B4
 check_err "address not local" "is not assigned" route add vlo0 $A4 10.77.0.50
-check_err "IPv6 address not local" "is not assigned" route add vlo0 $A6 fd00:766c::50
-check_err "A == B" "same address" route add vlo0 $A4 $A4
 check_err "A == B, other spelling" "same address" \
 	route add vlo0 $A6 fd00:766c:0:0::0001
 check_err "mixed families" "different families" route add vlo0 $A4 $B6
 check_err "malformed IPv4" "malformed address" route add vlo0 10.77.0.256 $B4
-check_err "malformed IPv4, 3 fields" "malformed address" route add vlo0 10.77.1 $B4
-check_err "malformed IPv6" "malformed address" route add vlo0 fd00:766c::zz $B6
 check_err "malformed IPv6, two ::" "malformed address" route add vlo0 fd00::1::2 $B6
 check_err "loopback address" "loopback" route add vlo0 127.0.0.1 $A4
 check_err "del of a pair never added" "no pair" route del vlo0 $A4 $B4
@@ -277,7 +268,7 @@ flow_ping()
 # (started early, see below).
 flow_tcp()
 {
-	local fam=$1 a=$2 b=$3 port=$4 json sent recvd i
+	local fam=$1 a=$2 b=$3 port=$4 json sent recvd mbits err i
 
 	mark
 	# The server may still be starting: retry the connection.
@@ -286,14 +277,13 @@ flow_tcp()
 		grep -q "unable to connect" <<<"$json" || break
 		sleep 0.5
 	done
-	if [ -z "$json" ] || [ -n "$(jq -r '.error // ""' <<<"$json")" ]; then
-		die "iperf3 -c $b -B $a failed: $(jq -r .error <<<"$json" 2>/dev/null)"
-	fi
 	moved "TCP $fam"
-	sent=$(jq .end.sum_sent.bytes <<<"$json")
-	recvd=$(jq .end.sum_received.bytes <<<"$json")
-	log "TCP $fam: iperf3 $a -> $b: sent $sent B, received $recvd B," \
-		"$(jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$json") Mbit/s"
+	IFS=$'\t' read -r sent recvd mbits err < <(jq -r '[.end.sum_sent.bytes // 0,
+		.end.sum_received.bytes // 0,
+		((.end.sum_received.bits_per_second // 0) / 1e6 | floor),
+		.error // "-"] | @tsv' <<<"$json" || echo "0	0	0	no JSON")
+	[ "$err" = - ] || die "iperf3 -c $b -B $a failed: $err"
+	log "TCP $fam: iperf3 $a -> $b: sent $sent B, received $recvd B, $mbits Mbit/s"
 	check_ge "TCP $fam: bytes received by iperf3" 1 "$recvd"
 	check_ge "TCP $fam: vlo0 rx bytes >= bytes transferred" "$recvd" $D_VLO_RXB
 	check_ge "TCP $fam: vlo0 tx bytes >= bytes transferred" "$recvd" $D_VLO_TXB
