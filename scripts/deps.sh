@@ -24,6 +24,11 @@ PACKAGES=(
 	# what the tests and the demo call inside the guest
 	iproute2 iputils-ping tcpdump ethtool iperf3 sockperf nftables
 	procps psmisc util-linux
+	# the XDP check of tests/vlo_route.sh: a BPF compiler, libbpf's
+	# headers and bpftool to read the program's map
+	clang llvm libbpf-dev bpftool
+	# the benchmark's chart
+	python3-matplotlib
 )
 # The kernel the VM boots and the headers vlo.ko is built against. The two
 # metapackages are installed together so the image and the headers always

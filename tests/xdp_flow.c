@@ -7,7 +7,7 @@
  * (bpftool map update), it drops the echo requests, so that the test can
  * also show that XDP's verdict applies.
  *
- * Self-contained (no libbpf headers): clang -O2 -g -target bpf -c.
+ * Built with libbpf's headers: clang -O2 -g -target bpf -c.
  * Loaded by iproute2's libbpf loader: ip link set DEV xdpgeneric obj F sec xdp
  */
 #include <linux/bpf.h>
@@ -15,6 +15,8 @@
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 
 /*
  * <linux/icmp.h> pulls in libc headers that a BPF target cannot use: the
@@ -30,13 +32,6 @@ struct icmp_start {
 #define ICMP_ECHO		8
 #define ICMPV6_ECHO_REQUEST	128
 #define ICMPV6_ECHO_REPLY	129
-
-#define SEC(name) __attribute__((section(name), used))
-#define __uint(name, val) int (*name)[val]
-#define __type(name, val) typeof(val) *name
-
-static void *(*bpf_map_lookup_elem)(void *map, const void *key) =
-	(void *)BPF_FUNC_map_lookup_elem;
 
 /* Map slots; tests/vlo_route.sh uses them by index. */
 enum {
@@ -56,7 +51,7 @@ struct {
 	__type(value, __u64);
 } xdp_flow_cnt SEC(".maps");
 
-static __attribute__((always_inline)) void count(__u32 slot)
+static __always_inline void count(__u32 slot)
 {
 	__u64 *val = bpf_map_lookup_elem(&xdp_flow_cnt, &slot);
 
@@ -65,13 +60,13 @@ static __attribute__((always_inline)) void count(__u32 slot)
 }
 
 /* Map slot of an ICMP/ICMPv6 echo request or reply, or -1. */
-static __attribute__((always_inline)) int classify(void *data, void *end)
+static __always_inline int classify(void *data, void *end)
 {
 	struct ethhdr *eth = data;
 
 	if ((void *)(eth + 1) > end)
 		return -1;
-	if (eth->h_proto == __constant_htons(ETH_P_IP)) {
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
 		struct icmp_start *icmp;
 
@@ -84,7 +79,7 @@ static __attribute__((always_inline)) int classify(void *data, void *end)
 			return CNT_ECHO4_REQ;
 		if (icmp->type == ICMP_ECHOREPLY)
 			return CNT_ECHO4_REP;
-	} else if (eth->h_proto == __constant_htons(ETH_P_IPV6)) {
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 		struct icmp_start *icmp6 = (void *)(ip6 + 1);
 
