@@ -8,13 +8,14 @@
 # frames each; vlo_xmit() hands each one to netif_rx(), and the CPU's
 # backlog is drained only after the run. The source is pktgen (an exact
 # count, from the kernel thread of one CPU) when the kernel has it, else
-# vlo_pkt pinned to that CPU. Two rounds:
+# a packet socket (vlo_stress_tool.py send, with a send buffer that frames
+# held in netem cannot fill) pinned to that CPU. Two rounds:
 #   small    net.core.netdev_max_backlog=16, 100-byte frames;
 #   default  netdev_max_backlog left as it is (1000), and
 #            net.core.dev_weight_tx_bias raised so that one qdisc run
 #            releases more frames than the backlog holds; 1000-byte frames.
 # In each round every frame must be accounted for exactly:
-#   frames sent (pktgen/vlo_pkt, netem "Sent") = tx_packets delta
+#   frames sent (by pktgen or the socket)        = tx_packets delta
 #   tx_packets = rx_packets + rx_backlog_drops      (sysfs, ip, ethtool)
 #   rx_dropped = rx_backlog_drops                  (the core's count)
 #   rx_backlog_drops = dropped of /proc/net/softnet_stat (the backlog's
@@ -25,7 +26,7 @@
 #
 # VLO_STRESS_BACKLOG_FRAMES  frames per round (default 10000)
 # VLO_STRESS_CPU             CPU of the source (default 0)
-# VLO_STRESS_BACKLOG_SOURCE  pktgen (default, when available) or vlo_pkt
+# VLO_STRESS_BACKLOG_SOURCE  pktgen (default, when available) or python
 
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
@@ -47,7 +48,7 @@ in_ns tc qdisc add dev vb0 root netem slot $SLOT $SLOT limit 1000000 ||
 	skip "netem with slot unavailable (CONFIG_NET_SCH_NETEM)"
 
 # The source: pktgen when it exists (Debian's 6.1 has it as a module).
-source=vlo_pkt
+source=python
 pktgen_loaded=0
 [ -d /sys/module/pktgen ] && pktgen_loaded=1
 if [ "${VLO_STRESS_BACKLOG_SOURCE:-pktgen}" = pktgen ] &&
@@ -56,8 +57,8 @@ if [ "${VLO_STRESS_BACKLOG_SOURCE:-pktgen}" = pktgen ] &&
 	[ "$pktgen_loaded" -eq 1 ] || defer modprobe -r pktgen
 	defer in_ns sh -c "echo rem_device_all > /proc/net/pktgen/kpktgend_$CPU"
 else
-	require_vlo_pkt
-	log "no pktgen (CONFIG_NET_PKTGEN): vlo_pkt sends the burst"
+	source=python
+	log "no pktgen (CONFIG_NET_PKTGEN): a packet socket sends the burst"
 fi
 log "burst source: $source on CPU $CPU, $N frames per round"
 
@@ -149,8 +150,8 @@ round()
 		check_eq "$name: pktgen errors" 0 \
 			"$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1)"
 	else
-		out=$(in_ns taskset -c "$CPU" "$VLO_PKT" send -i vb0 -n "$N" \
-			-s "$size")
+		out=$(in_ns taskset -c "$CPU" python3 "$TOOL" send -i vb0 \
+			-p "$proto" -n "$N" -s "$size")
 		sent=$(kv sent "$out")
 	fi
 	log "$name: $sent frames queued in $((($(date +%s%N) - t0) / 1000000)) ms"

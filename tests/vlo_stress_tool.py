@@ -5,12 +5,16 @@
   rxcount  -i DEV [-p PROTO] [--size N] [--ready FILE]
            count the frames of PROTO received on DEV until SIGINT/SIGTERM,
            then print received=N bad_len=N sock_drops=N
+  send     -i DEV [-p PROTO] -n N -s SIZE
+           send N frames through DEV's qdisc, never blocked by the socket's
+           send buffer; prints sent=N send_errors=N
   counters -i DEV -T SEC [--size N] [--sources sysfs,netlink,ethtool]
            read DEV's counters in a loop while others write them; check
            that no value decreases, that every snapshot is consistent
            (tx_packets >= rx_packets, tx = rx + rx_backlog_drops in one
            ethtool snapshot, byte counters multiples of the frame size)
   churn    --ns A,B --cpu N --cycles N --index-base N [--move-every N]
+           [--batch N] [--group G]
            create (up), loop one frame through, sometimes move to the
            next namespace and loop again, delete: N cycles
   fault    --ns NS [--max N] [--mode create|up]
@@ -102,6 +106,34 @@ def cmd_rxcount(a):
             bad += 1
     drops += sock_drops(s)
     print('received=%d bad_len=%d sock_drops=%d' % (received, bad, drops))
+    return 0
+
+
+# ---------------------------------------------------------------- send
+
+def cmd_send(a):
+    """Send N frames of one size on a device through its qdisc, with a
+    send buffer large enough that frames a qdisc holds never block it."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(a.proto))
+    try:
+        s.setsockopt(socket.SOL_SOCKET, 32, 256 << 20)  # SO_SNDBUFFORCE
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 256 << 20)
+    index = socket.if_nametoindex(a.ifname)
+    with open('/sys/class/net/%s/address' % a.ifname) as f:
+        mac = bytes.fromhex(f.read().strip().replace(':', ''))
+    sll = struct.pack('=HHiHBB8s', socket.AF_PACKET, socket.htons(a.proto),
+                      index, 1, 0, 6, mac)
+    sent = errors = 0
+    for i in range(a.count):
+        f = mac + mac + struct.pack('!HII', a.proto, 0x564c4f53, i)
+        f += bytes(a.size - len(f))
+        try:
+            _libc_sendto(s.fileno(), f, sll)
+            sent += 1
+        except OSError:
+            errors += 1
+    print('sent=%d send_errors=%d' % (sent, errors))
     return 0
 
 
@@ -276,6 +308,13 @@ def _libc_sendto(fd, data, addr):
 
 
 def cmd_churn(a):
+    """Cycles of create (up) / loop a frame / [move, up, loop] / delete.
+
+    Devices are made in rounds of --batch: deleting one device waits for
+    RCU grace periods (tens of ms under TCG), deleting a group of them
+    waits once, so all but the first of a round go in one RTM_DELLINK by
+    group per namespace (the path netns exit and rmmod take too).
+    """
     spaces = a.ns.split(',')
     ctx = []
     for name in spaces:
@@ -284,66 +323,99 @@ def cmd_churn(a):
                     'fd': os.open(nl.netns_path(name), os.O_RDONLY)})
     os.sched_setaffinity(0, {a.cpu})
     counts = {'cycles': 0, 'looped': 0, 'moved': 0, 'create_errors': 0,
-              'lost_frames': 0, 'del_errors': 0}
+              'lost_frames': 0, 'del_errors': 0, 'random_macs': 0}
     errors = []
     t0 = time.monotonic()
-    for i in range(a.cycles):
-        c = ctx[i % len(ctx)]
-        ifindex = a.index_base + (i % 1000)
-        name = '%s%d' % (a.prefix, i % 1000)
-        err, text = c['rtnl'].new_vlo(name=name, index=ifindex,
-                                      flags=nl.IFF_UP)
-        if err:
-            counts['create_errors'] += 1
-            errors.append('cycle %d: create %s in %s: %s %s' % (
-                i, name, c['name'], nl.errname(err), text))
-            if len(errors) > 20:
-                break
-            continue
-        link = c['rtnl'].link(index=ifindex)
-        if (link is None or link.kind != 'vlo' or
-                not link.flags & nl.IFF_UP or
-                not nl.is_valid_unicast(link.address)):
-            errors.append('cycle %d: %s not created as asked' % (i, name))
-            break
-        mac = link.address
-        if loop_one(c['pkt'], ifindex, mac, i, 60, a.timeout):
-            counts['looped'] += 1
-        else:
-            counts['lost_frames'] += 1
-            errors.append('cycle %d: frame not looped on %s' % (i, name))
-        where = c
-        if a.move_every and i % a.move_every == 0 and len(ctx) > 1:
-            dst = ctx[(i + 1) % len(ctx)]
-            err, text = c['rtnl'].request(
-                nl.RTM_NEWLINK, 0,
-                nl.ifinfomsg(index=ifindex) +
-                nl.nla_u32(nl.IFLA_NET_NS_FD, dst['fd']))
+    i = 0
+    while i < a.cycles and len(errors) <= 20:
+        n = min(a.batch, a.cycles - i)
+        live = []
+        for j in range(n):
+            cyc = i + j
+            # The first namespace is the worker's own; the others (the
+            # shared one, with IPv6 on and so a third dearer to create
+            # in) get one cycle in four.
+            c = ctx[0] if cyc % 4 or len(ctx) == 1 else ctx[1 + cyc // 4 %
+                                                          (len(ctx) - 1)]
+            ifindex = a.index_base + j
+            name = '%s%d' % (a.prefix, j)
+            # One device in ten keeps its random address (and is read
+            # back); the others get a known one, which spares a request.
+            mac = None
+            extra = nl.nla_u32(nl.IFLA_GROUP, a.group)
+            if cyc % 10:
+                mac = struct.pack('!BBHH', 2, a.cpu, ifindex & 0xffff,
+                                  cyc & 0xffff)
+                extra += nl.nla(nl.IFLA_ADDRESS, mac)
+            err, text = c['rtnl'].new_vlo(name=name, index=ifindex,
+                                          flags=nl.IFF_UP, extra=extra)
             if err:
-                errors.append('cycle %d: move %s to %s: %s %s' % (
-                    i, name, dst['name'], nl.errname(err), text))
+                counts['create_errors'] += 1
+                errors.append('cycle %d: create %s in %s: %s %s' % (
+                    cyc, name, c['name'], nl.errname(err), text))
+                continue
+            if mac is None:
+                link = c['rtnl'].link(index=ifindex)
+                if (link is None or link.kind != 'vlo' or
+                        not link.flags & nl.IFF_UP or
+                        not nl.is_valid_unicast(link.address)):
+                    errors.append('cycle %d: %s not as created' % (cyc, name))
+                    continue
+                mac = link.address
+                counts['random_macs'] += 1
+            if loop_one(c['pkt'], ifindex, mac, cyc, 60, a.timeout):
+                counts['looped'] += 1
             else:
-                counts['moved'] += 1
-                where = dst
-                # Moving takes the device down; up again, loop again.
-                err, text = dst['rtnl'].request(
+                counts['lost_frames'] += 1
+                errors.append('cycle %d: frame not looped on %s' % (cyc,
+                                                                   name))
+            # Two moves per move_every cycles: one from each namespace.
+            if a.move_every and cyc % a.move_every < 2 and len(ctx) > 1:
+                dst = ctx[1] if c is ctx[0] else ctx[0]
+                err, text = c['rtnl'].request(
                     nl.RTM_NEWLINK, 0,
-                    nl.ifinfomsg(index=ifindex, flags=nl.IFF_UP,
-                                 change=nl.IFF_UP))
-                if err or not loop_one(dst['pkt'], ifindex, mac, i, 60,
-                                       a.timeout):
-                    counts['lost_frames'] += 1
-                    errors.append('cycle %d: no loop after move (%s)' %
-                                  (i, nl.errname(err)))
-        err, text = where['rtnl'].del_link(index=ifindex)
-        if err:
-            counts['del_errors'] += 1
-            errors.append('cycle %d: delete %s: %s %s' % (
-                i, name, nl.errname(err), text))
-            break
-        counts['cycles'] += 1
-        if len(errors) > 20:
-            break
+                    nl.ifinfomsg(index=ifindex) +
+                    nl.nla_u32(nl.IFLA_NET_NS_FD, dst['fd']))
+                if err:
+                    errors.append('cycle %d: move %s to %s: %s %s' % (
+                        cyc, name, dst['name'], nl.errname(err), text))
+                else:
+                    counts['moved'] += 1
+                    c = dst
+                    # Moving takes the device down: up, and loop again.
+                    err, text = c['rtnl'].request(
+                        nl.RTM_NEWLINK, 0,
+                        nl.ifinfomsg(index=ifindex, flags=nl.IFF_UP,
+                                     change=nl.IFF_UP))
+                    if not err and loop_one(c['pkt'], ifindex, mac, cyc, 60,
+                                            a.timeout):
+                        counts['looped'] += 1
+                    else:
+                        counts['lost_frames'] += 1
+                        errors.append('cycle %d: no loop after move (%s)' %
+                                      (cyc, nl.errname(err)))
+            live.append((c, ifindex, name))
+        if live:
+            c, ifindex, name = live[0]
+            err, text = c['rtnl'].del_link(index=ifindex)
+            if err:
+                counts['del_errors'] += 1
+                errors.append('delete %s: %s %s' % (name, nl.errname(err),
+                                                    text))
+        for c in ctx:
+            err, text = c['rtnl'].request(
+                nl.RTM_DELLINK, 0,
+                nl.ifinfomsg() + nl.nla_u32(nl.IFLA_GROUP, a.group))
+            if err:
+                counts['del_errors'] += 1
+                errors.append('delete group %d in %s: %s %s' % (
+                    a.group, c['name'], nl.errname(err), text))
+            left = [l.name for l in c['rtnl'].links() if l.group == a.group]
+            if left:
+                errors.append('after cycle %d: %s still in %s' % (
+                    i + n - 1, ','.join(left), c['name']))
+        counts['cycles'] += len(live)
+        i += n
     dt = time.monotonic() - t0
     for e in errors[:20]:
         log('FAIL: ' + e)
@@ -476,6 +548,12 @@ def main():
                    default=0x0800)
     r.add_argument('--size', type=int, default=0)
     r.add_argument('--ready')
+    t = sub.add_parser('send')
+    t.add_argument('-i', dest='ifname', required=True)
+    t.add_argument('-p', dest='proto', type=lambda x: int(x, 0),
+                   default=ETH_P_VLO)
+    t.add_argument('-n', dest='count', type=int, default=10)
+    t.add_argument('-s', dest='size', type=int, default=100)
     c = sub.add_parser('counters')
     c.add_argument('-i', dest='ifname', required=True)
     c.add_argument('-T', dest='seconds', type=float, default=10)
@@ -487,14 +565,17 @@ def main():
     h.add_argument('--cycles', type=int, default=5000)
     h.add_argument('--index-base', type=int, default=10000)
     h.add_argument('--prefix', default='vc')
-    h.add_argument('--move-every', type=int, default=10)
+    h.add_argument('--move-every', type=int, default=25)
+    h.add_argument('--batch', type=int, default=50)
+    h.add_argument('--group', type=int, default=4242)
     h.add_argument('--timeout', type=float, default=5.0)
     f = sub.add_parser('fault')
     f.add_argument('--ns', required=True)
     f.add_argument('--max', type=int, default=5000)
     f.add_argument('--mode', default='create')
     a = p.parse_args()
-    return {'rxcount': cmd_rxcount, 'counters': cmd_counters,
+    return {'rxcount': cmd_rxcount, 'send': cmd_send,
+            'counters': cmd_counters,
             'churn': cmd_churn, 'fault': cmd_fault}[a.cmd](a)
 
 
