@@ -279,6 +279,22 @@ dev_exists()
 	return 1
 }
 
+# vlo_list: the vlo devices in $NS, comma-separated, in ifindex order. From
+# the detailed JSON dump (`ip link show type vlo` would list every device
+# once the module is gone: the kernel ignores a kind it does not know).
+vlo_list()
+{
+	local j obj found=() re_name='"ifname":"([^"]+)"'
+
+	j=$(in_ns ip -d -j link show)
+	while IFS= read -r obj; do
+		[[ $obj =~ $re_name ]] || continue
+		[[ $obj == *'"info_kind":"vlo"'* ]] && found+=("${BASH_REMATCH[1]}")
+	done <<<"${j//'{"ifindex":'/$'\n'}"
+	local IFS=,
+	echo "${found[*]}"
+}
+
 # vlo_add DEV [ARGS...]: create a vlo device in $NS and bring it up.
 vlo_add()
 {

@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip jq tc sysctl ethtool
+require_cmd ip tc sysctl ethtool
 require_vlo_pkt
 vlo_ensure_loaded
 

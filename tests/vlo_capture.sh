@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip jq ethtool tcpdump ping
+require_cmd ip ethtool tcpdump ping
 require_vlo_pkt
 vlo_ensure_loaded
 

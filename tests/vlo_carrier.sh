@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip jq ethtool
+require_cmd ip ethtool
 require_vlo_pkt
 vlo_ensure_loaded
 

@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip jq
+require_cmd ip
 vlo_ensure_loaded
 
 ns_create NS
@@ -152,9 +152,7 @@ check_ok "del foo0" in_ns ip link del foo0
 check_eq "foo0 gone" no "$(exists foo0 && echo yes || echo no)"
 check_err "del foo0 again" "Cannot find device" in_ns ip link del foo0
 check_ok "del bar-1" in_ns ip link del bar-1
-check_eq "vlo devices left" "vt0,vt1" \
-	"$(in_ns ip -d -j link show | jq -r '.[] |
-		select(.linkinfo.info_kind == "vlo") | .ifname' | sort | paste -sd,)"
+check_eq "vlo devices left" "vt0,vt1" "$(vlo_list)"
 
 # --- no VLANs on top (vlan_challenged, like lo) ------------------------------------
 if vout=$(in_ns ip link add vv0 type veth peer name vv1 2>&1 &&

@@ -11,14 +11,8 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip modinfo insmod rmmod dmesg jq
+require_cmd ip modinfo insmod rmmod dmesg
 
-# vlo devices in the initial namespace, one name per line, sorted.
-vlo_devs()
-{
-	ip -d -j link show | jq -r '.[] | select(.linkinfo.info_kind == "vlo") |
-		.ifname' | sort
-}
 
 log "module: $(vlo_ko)"
 
@@ -47,7 +41,7 @@ load_with()
 }
 
 load_with
-check_eq "default numdevs: devices" "vlo0" "$(vlo_devs | paste -sd,)"
+check_eq "default numdevs: devices" "vlo0" "$(vlo_list)"
 check_eq "default numdevs: parameter" 1 \
 	"$(cat /sys/module/vlo/parameters/numdevs)"
 check_eq "numdevs sysfs mode (read-only)" 444 \
@@ -58,16 +52,15 @@ if (echo 5 > /sys/module/vlo/parameters/numdevs) 2>/dev/null; then
 else
 	log "ok: writing numdevs after load refused"
 fi
-check_eq "vlo0 kind" vlo \
-	"$(ip -d -j link show vlo0 | jq -r '.[0].linkinfo.info_kind')"
+check_eq "vlo0 kind" vlo "$(jget info_kind "$(ip -d -j link show vlo0)")"
 
 load_with numdevs=3
-check_eq "numdevs=3: devices" "vlo0,vlo1,vlo2" "$(vlo_devs | paste -sd,)"
+check_eq "numdevs=3: devices" "vlo0,vlo1,vlo2" "$(vlo_list)"
 macs=$(for d in vlo0 vlo1 vlo2; do cat "/sys/class/net/$d/address"; done)
 check_eq "numdevs=3: distinct MACs" 3 "$(sort -u <<<"$macs" | wc -l)"
 
 load_with numdevs=0
-check_eq "numdevs=0: devices" "" "$(vlo_devs | paste -sd,)"
+check_eq "numdevs=0: devices" "" "$(vlo_list)"
 check_eq "numdevs=0: parameter" 0 "$(cat /sys/module/vlo/parameters/numdevs)"
 
 # Out of range: insmod fails with EINVAL, the module is not left loaded and

@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip tc jq ethtool
+require_cmd ip tc ethtool
 require_vlo_pkt
 vlo_ensure_loaded
 

@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 set -euo pipefail
 
 require_root
-require_cmd ip jq rmmod taskset timeout
+require_cmd ip rmmod taskset timeout
 require_vlo_pkt
 
 RMMOD_BOUND=60
@@ -78,14 +78,9 @@ else
 fi
 check_eq "module gone" no "$(vlo_loaded && echo yes || echo no)"
 
-vlo_devs()
-{
-	ip "$@" -d -j link show | jq -r '.[] |
-		select(.linkinfo.info_kind == "vlo") | .ifname' | paste -sd,
-}
-check_eq "no vlo device left in init netns" "" "$(vlo_devs)"
-check_eq "no vlo device left in netns X" "" "$(vlo_devs -n "$X")"
-check_eq "no vlo device left in netns Y" "" "$(vlo_devs -n "$Y")"
+check_eq "no vlo device left in init netns" "" "$(vlo_list)"
+check_eq "no vlo device left in netns X" "" "$(NS=$X vlo_list)"
+check_eq "no vlo device left in netns Y" "" "$(NS=$Y vlo_list)"
 
 # The flooders notice their device is gone (ENXIO/ENODEV) and stop.
 VLO_CHECKS=$((VLO_CHECKS + 1))
@@ -107,7 +102,7 @@ capture_stop "$T/vlo1.pcap"
 
 # --- and back ------------------------------------------------------------------
 check_ok "reload" vlo_load
-check_eq "vlo0 after reload" vlo0 "$(vlo_devs)"
+check_eq "vlo0 after reload" vlo0 "$(vlo_list)"
 NS=$X
 check_ok "create in netns X again" in_ns ip link add ux1 type vlo
 in_ns ip link set ux1 up
