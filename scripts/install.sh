@@ -34,23 +34,8 @@ MOD_DIR=extra
 die() { echo "install.sh: $*" >&2; exit 1; }
 note() { echo "install.sh: $*"; }
 
-# The running kernel, unless it has no headers here (a build host or a
-# container running someone else's kernel): then the newest one that has.
-default_krel() {
-	local r d
-	r=$(uname -r)
-	if [ -f "/lib/modules/$r/build/Makefile" ]; then
-		echo "$r"
-		return
-	fi
-	for d in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -rV); do
-		if [ -f "/lib/modules/$d/build/Makefile" ]; then
-			echo "$d"
-			return
-		fi
-	done
-	echo "$r"
-}
+# shellcheck source=scripts/lib-kernel.sh
+. "$(dirname "$0")/lib-kernel.sh"
 
 # The release a build tree builds for: UTS_RELEASE, what vermagic and
 # `uname -r` say. (Debian's headers put the upstream version, not the

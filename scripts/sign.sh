@@ -25,21 +25,8 @@ MAGIC_LEN=28
 
 die() { echo "sign.sh: $*" >&2; exit 1; }
 
-default_krel() {
-	local r d
-	r=$(uname -r)
-	if [ -f "/lib/modules/$r/build/Makefile" ]; then
-		echo "$r"
-		return
-	fi
-	for d in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -rV); do
-		if [ -f "/lib/modules/$d/build/Makefile" ]; then
-			echo "$d"
-			return
-		fi
-	done
-	echo "$r"
-}
+# shellcheck source=scripts/lib-kernel.sh
+. "$(dirname "$0")/lib-kernel.sh"
 
 KEY=${KEY:-${SIGN_KEY:-}}
 CERT=${CERT:-${SIGN_CERT:-}}
