@@ -27,6 +27,8 @@ PACKAGES=(
 	# the XDP check of tests/vlo_route.sh: a BPF compiler, libbpf's
 	# headers and bpftool to read the program's map
 	clang llvm libbpf-dev bpftool
+	# JSON from iperf3 in tests/vlo_route.sh
+	jq
 	# the benchmark's chart
 	python3-matplotlib
 )
