@@ -63,6 +63,7 @@ IFLA_LINKMODE = 17
 IFLA_LINKINFO = 18
 IFLA_NET_NS_PID = 19
 IFLA_IFALIAS = 20
+IFLA_VFINFO_LIST = 22
 IFLA_AF_SPEC = 26
 IFLA_GROUP = 27
 IFLA_NET_NS_FD = 28
@@ -80,6 +81,7 @@ IFLA_TARGET_NETNSID = 46
 IFLA_MIN_MTU = 50
 IFLA_MAX_MTU = 51
 IFLA_ALT_IFNAME = 53
+IFLA_PROTO_DOWN_REASON = 55
 IFLA_GRO_MAX_SIZE = 58
 IFLA_TSO_MAX_SIZE = 59
 IFLA_TSO_MAX_SEGS = 60
@@ -177,6 +179,9 @@ class Link:
         a = parse_attrs(payload, 16)
         self.attrs = a
         self.name = cstr(a[IFLA_IFNAME]) if IFLA_IFNAME in a else None
+        # Names are bytes to the kernel: any but '/', ':' and whitespace.
+        self.name_raw = (a[IFLA_IFNAME].split(b'\0', 1)[0]
+                         if IFLA_IFNAME in a else None)
         self.mtu = self._u32(IFLA_MTU)
         self.min_mtu = self._u32(IFLA_MIN_MTU)
         self.max_mtu = self._u32(IFLA_MAX_MTU)
@@ -260,7 +265,9 @@ class Rtnl:
         requests the kernel answered late or not at all) are skipped.
         """
         while True:
-            data = self.sock.recv(1 << 20)
+            # 64 KiB: a dump part fits, and a buffer this size comes from
+            # the heap, not from a fresh mmap() per call.
+            data = self.sock.recv(65536)
             off = 0
             while off + 16 <= len(data):
                 length, mtype, _flags, mseq, _pid = struct.unpack_from(
@@ -306,6 +313,20 @@ class Rtnl:
         else:
             err, _ = self.request(RTM_GETLINK, NLM_F_DUMP, ifinfomsg(),
                                   collect)
+        if err:
+            raise NetlinkError(err, 'RTM_GETLINK')
+        return out
+
+    def indexes(self):
+        """ifindex of every link of the namespace (a dump, unparsed)."""
+        out = []
+
+        def collect(mtype, payload):
+            if mtype == RTM_NEWLINK:
+                out.append(struct.unpack_from('=i', payload, 4)[0])
+
+        # IFLA_EXT_MASK 0 and no stats: the smallest dump there is.
+        err, _ = self.request(RTM_GETLINK, NLM_F_DUMP, ifinfomsg(), collect)
         if err:
             raise NetlinkError(err, 'RTM_GETLINK')
         return out
@@ -417,7 +438,8 @@ class Ethtool:
         """(len, raw bytes) of ETHTOOL_GSTRINGS; the user buffer is
         pre-filled with fill and made one string longer, so both bytes
         the kernel left unset and bytes it wrote past the end show."""
-        n = self.sset_count(sset) or 0
+        # GSSET_INFO takes a 64-bit mask: larger set ids have no count.
+        n = (self.sset_count(sset) or 0) if 0 <= sset < 64 else 0
         size = 12 + (n + 1) * ETH_GSTRING_LEN
         buf = ctypes.create_string_buffer(fill * size, size)
         struct.pack_into('=III', buf, 0, ETHTOOL_GSTRINGS, sset, n)

@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hostile input: malformed and random rtnetlink requests, bad ethtool
+# requests, module parameters at and past their bounds.
+#
+# 1. vlo_fuzz_netlink.py netlink: VLO_FUZZ_REQUESTS (default 100,000)
+#    RTM_NEWLINK/RTM_SETLINK requests for kind vlo, split over two
+#    workers pinned to two CPUs, each in a namespace of its own (see the
+#    script for what is sent and checked). Every request is refused or
+#    applied consistently; no device appears that was not asked for.
+# 2. ethtool: the ethtool tool with unknown private flags, fixed
+#    features, operations vlo does not have; then raw SIOCETHTOOL
+#    requests with random values (vlo_fuzz_netlink.py ethtool).
+# 3. numdevs=0, 4096, 4097, -1, abc, 99999999999, "", 3abc, 0x10, +2 and
+#    numdevs without a value: the valid ones load with that many devices,
+#    the others fail with EINVAL and the kernel log names the bound.
+#    VLO_FUZZ_MAXDEVS (default 4096) sets the largest count tried.
+# The kernel log must stay clean (vm-run and check-debug scan it).
+
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
+set -euo pipefail
+
+require_root
+require_cmd ip jq ethtool python3 taskset insmod rmmod
+vlo_ensure_loaded
+
+REQUESTS=${VLO_FUZZ_REQUESTS:-100000}
+MAXDEVS=${VLO_FUZZ_MAXDEVS:-4096}
+FUZZ=$TESTDIR/vlo_fuzz_netlink.py
+T=$(tmpdir)
+cpus=$(nproc)
+SEED=${VLO_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+
+ms_since()
+{
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+# ------------------------------------------------------------- netlink
+log "--- rtnetlink: $REQUESTS requests, seed $SEED"
+ns_create F0
+ns_create F1
+t0=$(date +%s%N)
+ip netns exec "$F0" taskset -c 0 python3 "$FUZZ" netlink \
+	-n $((REQUESTS / 2)) --seed "$SEED" >"$T/nl0" 2>&1 &
+p0=$!
+bg_track "$p0"
+ip netns exec "$F1" taskset -c $((1 % cpus)) python3 "$FUZZ" netlink \
+	-n $((REQUESTS - REQUESTS / 2)) --seed $((SEED + 1)) >"$T/nl1" 2>&1 &
+p1=$!
+bg_track "$p1"
+rc0=0
+rc1=0
+wait "$p0" || rc0=$?
+wait "$p1" || rc1=$?
+ms=$(ms_since "$t0")
+sed 's/^# /# worker 0: /; /^#/!s/^/# worker 0: /' "$T/nl0"
+sed 's/^# /# worker 1: /; /^#/!s/^/# worker 1: /' "$T/nl1"
+o0=$(tail -n 1 "$T/nl0")
+o1=$(tail -n 1 "$T/nl1")
+sum()
+{
+	echo $(($(kv "$1" "$o0") + $(kv "$1" "$o1")))
+}
+log "FIGURES netlink requests=$(sum requests) accepted=$(sum accepted)" \
+	"refused=$(sum refused) unanswered=$(sum no_answer)" \
+	"devices_created=$(sum created) states_checked=$(sum checked)" \
+	"time_ms=$ms requests_per_s=$(($(sum requests) * 1000 / (ms > 0 ? ms : 1)))"
+check_eq "netlink worker 0: nothing inconsistent" 0 "$rc0"
+check_eq "netlink worker 1: nothing inconsistent" 0 "$rc1"
+check_eq "netlink requests sent" "$REQUESTS" "$(sum requests)"
+
+# ------------------------------------------------------------- ethtool
+log "--- ethtool"
+ns_create E
+NS=$E
+vlo_add fe0
+
+check_err "unknown private flag" "" \
+	in_ns ethtool --set-priv-flags fe0 no-such-flag on
+check_err "capture-once while up" "" \
+	in_ns ethtool --set-priv-flags fe0 capture-once on
+check_match "capture-once still off" 'capture-once *: *off' \
+	"$(in_ns ethtool --show-priv-flags fe0)"
+in_ns ethtool -K fe0 tx-lockless off >/dev/null 2>&1 || true
+in_ns ethtool -K fe0 vlan-challenged off >/dev/null 2>&1 || true
+check_match "tx-lockless stays on [fixed]" 'tx-lockless: on \[fixed\]' \
+	"$(in_ns ethtool -k fe0)"
+check_match "vlan-challenged stays on [fixed]" 'vlan-challenged: on \[fixed\]' \
+	"$(in_ns ethtool -k fe0)"
+check_err "unknown feature" "" in_ns ethtool -K fe0 no-such-feature off
+# Operations vlo does not implement: each must fail, none may hurt.
+unsupported=0
+refused=0
+for args in "-G fe0 rx 10" "-L fe0 combined 2" "-A fe0 rx on" \
+	"-s fe0 speed 10 duplex full autoneg off" "-C fe0 rx-usecs 5" \
+	"-e fe0" "-d fe0" "-t fe0" "-E fe0 magic 0 offset 0 value 1" \
+	"-W fe0 1" "-r fe0" "-f fe0 /nonexistent" "-m fe0" "-x fe0" \
+	"-X fe0 equal 2" "-N fe0 rx-flow-hash tcp4 sdfn" "--show-eee fe0" \
+	"--set-eee fe0 eee on" "--show-fec fe0" "--set-fec fe0 encoding rs" \
+	"--show-tunnels fe0" "--get-phy-tunable fe0 downshift" \
+	"--cable-test fe0" "--show-mm fe0" "--show-module fe0" \
+	"--set-module fe0 power-mode-policy auto" "-u fe0" \
+	"--show-pse fe0" "--show-rxfh fe0" "-a fe0" "-c fe0" "-g fe0" \
+	"-l fe0" "-n fe0 rx-flow-hash tcp4" "--phy-statistics fe0"; do
+	unsupported=$((unsupported + 1))
+	# shellcheck disable=SC2086 # the arguments are words on purpose
+	if ! in_ns timeout 20 ethtool $args >/dev/null 2>&1; then
+		refused=$((refused + 1))
+	else
+		log "ethtool $args: succeeded (reads nothing vlo lacks)"
+	fi
+done
+log "ethtool: $refused of $unsupported requests for operations vlo lacks were refused"
+check_ge "most unsupported ethtool operations refused" $((unsupported - 8)) "$refused"
+check_ok "ethtool -S still works" in_ns ethtool -S fe0
+check_ok "ethtool -i still works" in_ns ethtool -i fe0
+
+out=$(in_ns python3 "$FUZZ" ethtool -i fe0 -n "${VLO_FUZZ_ETHTOOL:-4000}" \
+	--seed "$SEED" 2>&1) && rc=0 || rc=$?
+quote_lines "$out"
+log "FIGURES ethtool $(tail -n 1 <<<"$out")"
+check_eq "raw ethtool requests: nothing inconsistent" 0 "$rc"
+NS=
+
+# ------------------------------------------------------ module parameters
+log "--- module parameters"
+vlo_unload || die "rmmod vlo failed"
+# Leave the module loaded with default parameters, whatever happens.
+defer vlo_load
+defer vlo_unload
+nvlo()
+{
+	find /sys/class/net -maxdepth 1 -name 'vlo*' | wc -l
+}
+for v in 0 "$MAXDEVS" 4097 -1 abc \
+	99999999999 "" 3abc 0x10 +2 BARE; do
+	kmsg_mark
+	t0=$(date +%s%N)
+	rc=0
+	if [ "$v" = BARE ]; then
+		vlo_load numdevs >/dev/null 2>&1 || rc=$?
+	else
+		vlo_load "numdevs=$v" >/dev/null 2>&1 || rc=$?
+	fi
+	load_ms=$(ms_since "$t0")
+	case $v in
+	0|"$MAXDEVS"|0x10|+2)
+		want=$((v))
+		check_eq "numdevs=$v loads" 0 "$rc"
+		check_eq "numdevs=$v: devices" "$want" "$(nvlo)"
+		check_eq "numdevs=$v: parameter reads back" "$want" \
+			"$(cat /sys/module/vlo/parameters/numdevs 2>/dev/null)"
+		VLO_CHECKS=$((VLO_CHECKS + 1))
+		if { echo 1 >/sys/module/vlo/parameters/numdevs; } 2>/dev/null; then
+			fail "numdevs writable after load"
+		else
+			log "ok: numdevs is read-only after load"
+		fi
+		t0=$(date +%s%N)
+		check_ok "rmmod after numdevs=$v" rmmod vlo
+		log "numdevs=$v: FIGURES load ${load_ms} ms, unload $(ms_since "$t0") ms"
+		check_eq "numdevs=$v: no device after rmmod" 0 "$(nvlo)"
+		;;
+	*)
+		check_ne "numdevs=$v refused" 0 "$rc"
+		check_eq "numdevs=$v: module not loaded" no \
+			"$(vlo_loaded && echo yes || echo no)"
+		if [ "$v" != BARE ]; then
+			check_match "numdevs=$v: the kernel log names the bound" \
+				'vlo: numdevs must be between 0 and 4096' "$(kmsg_since)"
+		fi
+		vlo_unload 2>/dev/null || true
+		;;
+	esac
+done
+
+vlo_exit
