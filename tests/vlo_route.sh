@@ -4,22 +4,30 @@
 # Getting real traffic onto a vlo device, with the tools users run.
 #
 # scripts/vlo-route makes the traffic between two local addresses A and B
-# on vlo0 cross vlo0 instead of lo. Checked here, IPv4 and IPv6, in a
-# namespace with strict rp_filter (which vlo-route must not need to touch):
+# on vlo0 cross vlo0 instead of lo. Everything runs in a namespace with
+# strict rp_filter (which vlo-route must not need to touch), IPv4 and IPv6.
+# Two parts, so that each fits the suite's per-test timeout on a slow
+# guest; vlo_route_traffic.sh runs the second one:
+#
+# vlo_route.sh (the helper)
 #  - bad input is refused with a message and changes nothing;
-#  - add is idempotent, pairs share the moved local rule, show lists them;
-#  - ping, TCP (iperf3) and UDP between A and B: vlo0's counters grow by at
-#    least the bytes transferred, lo's do not, and a capture of what vlo0
-#    receives holds both directions of each flow;
+#  - add is idempotent, pairs share the moved local rule, show lists them,
+#    a pair is routed via one device only;
+#  - ping A -> B: vlo0's counters carry requests and replies, lo's nothing,
+#    a capture of what vlo0 receives holds both directions;
+#  - del puts rules, routes and sysctls back exactly as before add, and
+#    the flow is on lo again.
+# vlo_route_traffic.sh (what users hook on the device)
+#  - TCP (iperf3) and UDP between A and B: vlo0's counters grow by at least
+#    the bytes transferred, lo's do not, both directions are captured;
 #  - raw frames: an ICMP echo request crafted for B and sent with an
 #    AF_PACKET socket on vlo0 is received on vlo0 (a tc ingress filter
 #    counts it) and answered by the kernel (the reply is captured);
-#  - netem on vlo0 delays A<->B by both directions' delay, not lo;
+#  - netem on vlo0 delays A <-> B by both directions' delay, not lo;
 #  - an nftables netdev ingress chain on vlo0 counts and drops the flow;
 #  - a generic XDP program on vlo0 counts and drops it (skipped, with the
-#    reason, without clang's BPF target / bpftool);
-#  - del puts everything back: rules, routes and sysctls as before add,
-#    the flow on lo again.
+#    reason, without bpftool, or without clang's BPF target when
+#    tests/xdp_flow.o was not built).
 
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
@@ -28,6 +36,8 @@ set -euo pipefail
 VLO_ROUTE=${VLO_ROUTE:-$TESTDIR/../scripts/vlo-route}
 [ -x "$VLO_ROUTE" ] || VLO_ROUTE=$(command -v vlo-route || echo "$VLO_ROUTE")
 TRAFFIC=$TESTDIR/vlo_route_traffic.py
+# Which part: "helper" (this file) or "traffic" (vlo_route_traffic.sh).
+PART=${VLO_ROUTE_PART:-helper}
 
 # The body runs inside the test namespace (the script starts itself again
 # there): no `ip netns exec` per command, which a TCG guest pays for with
@@ -41,7 +51,7 @@ if [ -z "${VLO_ROUTE_INNER:-}" ]; then
 	ns_create NS ipv6
 	rc=0
 	ip netns exec "$NS" env VLO_ROUTE_INNER=1 VLO_ROUTE="$VLO_ROUTE" \
-		bash "$0" "$@" || rc=$?
+		VLO_ROUTE_PART="$PART" bash "$0" "$@" || rc=$?
 	exit "$rc"
 fi
 
@@ -194,62 +204,72 @@ rtt_min()
 		sed -n 's|^rtt [^=]*= \([0-9]*\)\.[0-9]*/.*|\1|p'
 }
 
-# =========================================================== bad input
-log "--- [${SECONDS}s] refused input changes nothing"
-snapshot >"$T/pristine"
-ip link add vlo1 type vlo		# stays down
-check_err "wrong argument count" "needs exactly" route add vlo0 $A4
-check_err "unknown device" "unknown device" route add nosuch0 $A4 $B4
-check_err "device not vlo" "not a vlo device" route add lo $A4 $B4
-check_err "device down" "is down" route add vlo1 $A4 $B4
-check_err "address not local" "is not assigned" route add vlo0 $A4 10.77.0.50
-check_err "A == B, other spelling" "same address" \
-	route add vlo0 $A6 fd00:766c:0:0::0001
-check_err "mixed families" "different families" route add vlo0 $A4 $B6
-check_err "malformed IPv4" "malformed address" route add vlo0 10.77.0.256 $B4
-check_err "malformed IPv6, two ::" "malformed address" route add vlo0 fd00::1::2 $B6
-check_err "loopback address" "loopback" route add vlo0 127.0.0.1 $A4
-check_err "del of a pair never added" "no pair" route del vlo0 $A4 $B4
-ip link del vlo1
-check_same "state after refused commands" "$T/pristine"
+# ================================================================ sections
 
-# =========================================================== add
-log "--- [${SECONDS}s] add"
-snapshot >"$T/before"
-check_ok "add IPv4 pair" route add vlo0 $A4 $B4
-check_ok "add IPv6 pair" route add vlo0 $A6 $B6
-snapshot >"$T/added"
-check_ok "add IPv4 pair again (swapped)" route add vlo0 $B4 $A4
-check_ok "add IPv6 pair again (other spelling)" route add vlo0 $A6 fd00:766c:0::2
-check_same "add is idempotent" "$T/added"
-rules=$(ip -d rule show; ip -6 -d rule show)
-quote_lines "$rules"
-check_match "local rule moved (v4 and v6)" \
-	"^11:.*from all lookup local proto 118" "$rules"
-check_nomatch "nothing at preference 0" "^0:" "$rules"
-check_eq "rules of the two pairs" 4 "$(grep -c "iif lo lookup .* proto 118" <<<"$rules")"
-show=$(route show)
-quote_lines "$show"
-check_eq "show" "vlo0 $A4 $B4|vlo0 $A6 $B6" "$(paste -sd'|' <<<"$show")"
-check_eq "show vlo0" "$show" "$(route show vlo0)"
+section_refusals()
+{
+	log "--- [${SECONDS}s] refused input changes nothing"
+	snapshot >"$T/pristine"
+	ip link add vlo1 type vlo		# stays down
+	check_err "wrong argument count" "needs exactly" route add vlo0 $A4
+	check_err "unknown device" "unknown device" route add nosuch0 $A4 $B4
+	check_err "device not vlo" "not a vlo device" route add lo $A4 $B4
+	check_err "device down" "is down" route add vlo1 $A4 $B4
+	check_err "address not local" "is not assigned" route add vlo0 $A4 10.77.0.50
+	check_err "A == B, other spelling" "same address" \
+		route add vlo0 $A6 fd00:766c:0:0::0001
+	check_err "mixed families" "different families" route add vlo0 $A4 $B6
+	check_err "malformed IPv4" "malformed address" route add vlo0 10.77.0.256 $B4
+	check_err "malformed IPv6, two ::" "malformed address" route add vlo0 fd00::1::2 $B6
+	check_err "loopback address" "loopback" route add vlo0 127.0.0.1 $A4
+	check_err "del of a pair never added" "no pair" route del vlo0 $A4 $B4
+	ip link del vlo1
+	check_same "state after refused commands" "$T/pristine"
+}
 
-# A second pair sharing A: its own rules and route for C, shared rest.
-check_ok "add second IPv4 pair" route add vlo0 $A4 $C4
-check_ok "add second IPv6 pair" route add vlo0 $C6 $A6
-check_eq "show: 4 pairs" 4 "$(route show | wc -l)"
-ip link add vlo2 type vlo
-ip link set vlo2 up
-check_err "same pair via another device" "already routed via vlo0" \
-	route add vlo2 $A4 $B4
-ip link del vlo2
-check_ok "del second IPv4 pair" route del vlo0 $C4 $A4
-check_ok "del second IPv6 pair" route del vlo0 $A6 $C6
-check_same "after del of the second pairs: as with the first pairs only" "$T/added"
-ping_ok "A4 -> B4 still routed" $A4 $B4 2
+# add_pairs: A <-> B for both families (the state before is $T/before).
+add_pairs()
+{
+	snapshot >"$T/before"
+	check_ok "add IPv4 pair" route add vlo0 $A4 $B4
+	check_ok "add IPv6 pair" route add vlo0 $A6 $B6
+}
 
-# =========================================================== flows
-log "--- [${SECONDS}s] ping, TCP and UDP between A and B cross vlo0, not lo"
-cap_start "$T/vlo0.pcap"
+section_add()
+{
+	local rules show
+
+	log "--- [${SECONDS}s] add"
+	add_pairs
+	snapshot >"$T/added"
+	check_ok "add IPv4 pair again (swapped)" route add vlo0 $B4 $A4
+	check_ok "add IPv6 pair again (other spelling)" route add vlo0 $A6 fd00:766c:0::2
+	check_same "add is idempotent" "$T/added"
+	rules=$(ip -d rule show; ip -6 -d rule show)
+	quote_lines "$rules"
+	check_match "local rule moved (v4 and v6)" \
+		"^11:.*from all lookup local proto 118" "$rules"
+	check_nomatch "nothing at preference 0" "^0:" "$rules"
+	check_eq "rules of the two pairs" 4 "$(grep -c "iif lo lookup .* proto 118" <<<"$rules")"
+	show=$(route show vlo0)
+	quote_lines "$show"
+	check_eq "show vlo0" "vlo0 $A4 $B4|vlo0 $A6 $B6" "${show//$'\n'/|}"
+
+	# A second pair sharing A: its own rules and route for C, the rest
+	# shared; deleting it leaves the first pair as it was.
+	check_ok "add second IPv4 pair" route add vlo0 $A4 $C4
+	check_ok "add second IPv6 pair" route add vlo0 $C6 $A6
+	show=$(route show)
+	check_eq "show: 4 pairs" 4 "$(grep -c . <<<"$show")"
+	ip link add vlo2 type vlo
+	ip link set vlo2 up
+	check_err "same pair via another device" "already routed via vlo0" \
+		route add vlo2 $A4 $B4
+	ip link del vlo2
+	check_ok "del second IPv4 pair" route del vlo0 $C4 $A4
+	check_ok "del second IPv6 pair" route del vlo0 $A6 $C6
+	check_same "after del of the second pairs: as with the first pairs only" "$T/added"
+}
 
 flow_ping()
 {
@@ -264,8 +284,8 @@ flow_ping()
 	check_le "ping $fam: lo rx packets" 0 $D_LO_RXP
 }
 
-# flow_tcp FAM A B PORT: iperf3 for 1 s from A to the server on B:PORT
-# (started early, see below).
+# flow_tcp FAM A B PORT: iperf3 for 1 s at up to 200 Mbit/s (enough bytes,
+# a capture that decodes fast) from A to the server on B:PORT.
 flow_tcp()
 {
 	local fam=$1 a=$2 b=$3 port=$4 json sent recvd mbits err i
@@ -273,7 +293,7 @@ flow_tcp()
 	mark
 	# The server may still be starting: retry the connection.
 	for i in $(seq 20); do
-		json=$(iperf3 -c "$b" -B "$a" -p "$port" -t 1 -J) && break
+		json=$(iperf3 -c "$b" -B "$a" -p "$port" -t 1 -b 200M -J) && break
 		grep -q "unable to connect" <<<"$json" || break
 		sleep 0.5
 	done
@@ -284,7 +304,7 @@ flow_tcp()
 		.error // "-"] | @tsv' <<<"$json" || echo "0	0	0	no JSON")
 	[ "$err" = - ] || die "iperf3 -c $b -B $a failed: $err"
 	log "TCP $fam: iperf3 $a -> $b: sent $sent B, received $recvd B, $mbits Mbit/s"
-	check_ge "TCP $fam: bytes received by iperf3" 1 "$recvd"
+	check_ge "TCP $fam: bytes received by iperf3" 1000000 "$recvd"
 	check_ge "TCP $fam: vlo0 rx bytes >= bytes transferred" "$recvd" $D_VLO_RXB
 	check_ge "TCP $fam: vlo0 tx bytes >= bytes transferred" "$recvd" $D_VLO_TXB
 	# Nothing of the flow on lo (not even its ACKs or the control
@@ -308,28 +328,6 @@ flow_udp()
 	check_le "UDP $fam: lo rx bytes" $((n * size / 100)) $D_LO_RXB
 }
 
-# The iperf3 servers start now and are listening by the time the pings
-# are done (no polling).
-iperf3 -s -1 -B $B4 -p 5201 >"$T/iperf3-4.log" 2>&1 &
-bg_track $!
-iperf3 -s -1 -B $B6 -p 5202 >"$T/iperf3-6.log" 2>&1 &
-bg_track $!
-
-flow_ping IPv4 $A4 $B4
-flow_ping IPv6 $A6 $B6
-flow_tcp IPv4 $A4 $B4 5201
-flow_tcp IPv6 $A6 $B6 5202
-flow_udp IPv4 $A4 $B4
-flow_udp IPv6 $A6 $B6
-
-# =========================================================== raw frames
-log "--- [${SECONDS}s] raw frames: AF_PACKET on vlo0 comes back in on vlo0"
-tc qdisc add dev vlo0 clsact
-tc filter add dev vlo0 ingress protocol ip pref 1 u32 \
-	match ip src $P4/32 action ok
-tc filter add dev vlo0 ingress protocol ipv6 pref 2 u32 \
-	match ip6 src $P6/128 action ok
-
 # tc_hits PREF: packets counted by the action of ingress filter PREF.
 tc_hits()
 {
@@ -337,28 +335,68 @@ tc_hits()
 		jq "[.[] | select(.pref == $1) | .options.actions[]?.stats.packets] | add // 0"
 }
 
-for fam in 4 6; do
-	if [ $fam = 4 ]; then p=$P4 b=$B4; else p=$P6 b=$B6; fi
-	out=$(python3 "$TRAFFIC" raw-ping vlo0 $p $b 3 || true)
-	log "raw IPv$fam echo request $p -> $b on vlo0: $out"
-	check_eq "raw IPv$fam: kernel's echo replies came back on vlo0" \
-		"sent 3 replies 3" "$out"
-	check_eq "raw IPv$fam: tc ingress filter counted the crafted frames" \
-		3 "$(tc_hits $((fam == 4 ? 1 : 2)))"
-done
-tc qdisc del dev vlo0 clsact
+section_raw()
+{
+	local fam p b out
 
-sleep 0.5
-cap_stop "$T/vlo0.pcap"
+	log "--- [${SECONDS}s] raw frames: AF_PACKET on vlo0 comes back in on vlo0"
+	tc qdisc add dev vlo0 clsact
+	tc filter add dev vlo0 ingress protocol ip pref 1 u32 \
+		match ip src $P4/32 action ok
+	tc filter add dev vlo0 ingress protocol ipv6 pref 2 u32 \
+		match ip6 src $P6/128 action ok
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then p=$P4 b=$B4; else p=$P6 b=$B6; fi
+		out=$(python3 "$TRAFFIC" raw-ping vlo0 $p $b 3 || true)
+		log "raw IPv$fam echo request $p -> $b on vlo0: $out"
+		check_eq "raw IPv$fam: kernel's echo replies came back on vlo0" \
+			"sent 3 replies 3" "$out"
+		check_eq "raw IPv$fam: tc ingress filter counted the crafted frames" \
+			3 "$(tc_hits $((fam == 4 ? 1 : 2)))"
+	done
+	tc qdisc del dev vlo0 clsact
+}
 
-# =========================================================== capture
-log "--- [${SECONDS}s] capture on vlo0 (tcpdump -Q in: what vlo0 received)"
-# One decoding pass, one counting pass (awk counts every pattern).
-tcpdump -n -r "$T/vlo0.pcap" >"$T/vlo0.txt" 2>/dev/null || true
-log "capture: $(wc -l <"$T/vlo0.txt") packets received on vlo0"
-FLOWS=(
+# check_capture FLOW...: stop the capture and check that it holds, for each
+# FLOW "DESC|MIN|FORWARD-REGEX|REVERSE-REGEX", at least MIN packets each way
+# ("." in the regexes is literal).
+check_capture()
+{
+	local f what min fwd rev i=0
+	local -a pats=() found
+
+	sleep 0.5
+	cap_stop "$T/vlo0.pcap"
+	log "--- [${SECONDS}s] capture on vlo0 (tcpdump -Q in: what vlo0 received)"
+	# One decoding pass, one counting pass (awk counts every pattern).
+	tcpdump -n -r "$T/vlo0.pcap" >"$T/vlo0.txt" 2>/dev/null || true
+	log "capture: $(wc -l <"$T/vlo0.txt") packets received on vlo0"
+	for f in "$@"; do
+		IFS='|' read -r _ _ fwd rev <<<"$f"
+		pats+=("${fwd//./\\.}" "${rev//./\\.}")
+	done
+	read -ra found <<<"$(awk -v n=${#pats[@]} '
+		BEGIN { for (i = 1; i <= n; i++) { p[i] = ARGV[i]; c[i] = 0; ARGV[i] = "" } }
+		{ for (i = 1; i <= n; i++) if ($0 ~ p[i]) c[i]++ }
+		END { for (i = 1; i <= n; i++) printf "%d ", c[i]; print "" }
+	' "${pats[@]}" "$T/vlo0.txt")"
+	for f in "$@"; do
+		IFS='|' read -r what min _ _ <<<"$f"
+		log "capture: $what: ${found[i]} packets one way, ${found[i + 1]} the other"
+		check_ge "capture: $what, A -> B" "$min" "${found[i]}"
+		check_ge "capture: $what, B -> A" "$min" "${found[i + 1]}"
+		i=$((i + 2))
+	done
+	log "capture excerpt (tcpdump -n -r, first packet of each direction):"
+	quote_lines "$(grep -E "(ICMP|ICMP6,) echo .*seq 1,|UDP, length 1000|Flags \[S" "$T/vlo0.txt" |
+		awk '!seen[$2 $3 $4 $5 $6]++' | head -n 16)"
+}
+
+PING_FLOWS=(
 	"ping IPv4|5|IP $A4 > $B4: ICMP echo request|IP $B4 > $A4: ICMP echo reply"
 	"ping IPv6|5|IP6 $A6 > $B6: ICMP6, echo request|IP6 $B6 > $A6: ICMP6, echo reply"
+)
+TRAFFIC_FLOWS=(
 	"TCP IPv4|10|IP $A4.[0-9]+ > $B4.5201: |IP $B4.5201 > $A4.[0-9]+: "
 	"TCP IPv6|10|IP6 $A6.[0-9]+ > $B6.5202: |IP6 $B6.5202 > $A6.[0-9]+: "
 	"UDP IPv4|100|IP $A4.[0-9]+ > $B4.7777: UDP|IP $B4.7777 > $A4.[0-9]+: UDP"
@@ -366,46 +404,31 @@ FLOWS=(
 	"raw IPv4 echo|3|IP $P4 > $B4: ICMP echo request|IP $B4 > $P4: ICMP echo reply"
 	"raw IPv6 echo|3|IP6 $P6 > $B6: ICMP6, echo request|IP6 $B6 > $P6: ICMP6, echo reply"
 )
-pats=()
-for f in "${FLOWS[@]}"; do
-	IFS='|' read -r _ _ fwd rev <<<"$f"
-	# "." in addresses is literal.
-	pats+=("${fwd//./\\.}" "${rev//./\\.}")
-done
-read -ra found <<<"$(awk -v n=${#pats[@]} '
-	BEGIN { for (i = 1; i <= n; i++) { p[i] = ARGV[i]; c[i] = 0; ARGV[i] = "" } }
-	{ for (i = 1; i <= n; i++) if ($0 ~ p[i]) c[i]++ }
-	END { for (i = 1; i <= n; i++) printf "%d ", c[i]; print "" }
-' "${pats[@]}" "$T/vlo0.txt")"
-i=0
-for f in "${FLOWS[@]}"; do
-	IFS='|' read -r what min _ _ <<<"$f"
-	log "capture: $what: ${found[i]} packets one way, ${found[i + 1]} the other"
-	check_ge "capture: $what, A -> B" "$min" "${found[i]}"
-	check_ge "capture: $what, B -> A" "$min" "${found[i + 1]}"
-	i=$((i + 2))
-done
-log "capture excerpt (tcpdump -n -r):"
-quote_lines "$(grep -E "(ICMP|ICMP6,) echo .*seq 1,|UDP, length 1000" "$T/vlo0.txt" |
-	awk '!seen[$2 $3 $4 $5 $6]++' | head -n 12)"
 
-# =========================================================== netem
-log "--- [${SECONDS}s] netem delay 50ms on vlo0: A <-> B takes 2 x 50 ms, lo stays fast"
-tc qdisc add dev vlo0 root netem delay 50ms
-for fam in 4 6; do
-	if [ $fam = 4 ]; then a=$A4 b=$B4 l=127.0.0.1; else a=$A6 b=$B6 l=::1; fi
-	rtt=$(rtt_min $a $b)
-	log "IPv$fam: RTT $a -> $b over vlo0 with netem: min ${rtt:-?} ms"
-	check_ge "IPv$fam: RTT A -> B (ms), both directions delayed" 90 "${rtt:-x}"
-	rtt=$(rtt_min $l $l)
-	log "IPv$fam: RTT $l over lo: min ${rtt:-?} ms"
-	check_le "IPv$fam: RTT over lo (ms)" 49 "${rtt:-x}"
-done
-tc qdisc del dev vlo0 root
+section_netem()
+{
+	local fam a b l rtt
 
-# =========================================================== nftables
-log "--- [${SECONDS}s] nftables: a netdev ingress chain on vlo0 counts and drops A <-> B"
-nft -f - <<NFT
+	log "--- [${SECONDS}s] netem delay 50ms on vlo0: A <-> B takes 2 x 50 ms, lo stays fast"
+	tc qdisc add dev vlo0 root netem delay 50ms
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then a=$A4 b=$B4 l=127.0.0.1; else a=$A6 b=$B6 l=::1; fi
+		rtt=$(rtt_min $a $b)
+		log "IPv$fam: RTT $a -> $b over vlo0 with netem: min ${rtt:-?} ms"
+		check_ge "IPv$fam: RTT A -> B (ms), both directions delayed" 90 "${rtt:-x}"
+		rtt=$(rtt_min $l $l)
+		log "IPv$fam: RTT $l over lo: min ${rtt:-?} ms"
+		check_le "IPv$fam: RTT over lo (ms)" 49 "${rtt:-x}"
+	done
+	tc qdisc del dev vlo0 root
+}
+
+section_nft()
+{
+	local counts
+
+	log "--- [${SECONDS}s] nftables: a netdev ingress chain on vlo0 counts and drops A <-> B"
+	nft -f - <<NFT
 table netdev vlo_route_test {
 	chain in {
 		type filter hook ingress device "vlo0" priority 0;
@@ -416,22 +439,21 @@ table netdev vlo_route_test {
 	}
 }
 NFT
-ping_ok "nft: IPv4" $A4 $B4
-ping_ok "nft: IPv6" $A6 $B6
-counts=$(nft -j list chain netdev vlo_route_test in |
-	jq -r '[.nftables[].rule? // empty | .expr[].counter? // empty | .packets] | join(" ")')
-log "nft counters (v4 request, v4 reply, v6 request, v6 reply): $counts"
-check_eq "nft ingress counters on vlo0" "5 5 5 5" "$counts"
-nft add rule netdev vlo_route_test in ip saddr $A4 ip daddr $B4 drop
-nft add rule netdev vlo_route_test in ip6 saddr $A6 ip6 daddr $B6 drop
-ping_fails "nft drop: IPv4" $A4 $B4
-ping_fails "nft drop: IPv6" $A6 $B6
-nft delete table netdev vlo_route_test
-ping_ok "nft rules removed: IPv4" $A4 $B4 2
-ping_ok "nft rules removed: IPv6" $A6 $B6 2
+	ping_ok "nft: IPv4" $A4 $B4
+	ping_ok "nft: IPv6" $A6 $B6
+	counts=$(nft -j list chain netdev vlo_route_test in |
+		jq -r '[.nftables[].rule? // empty | .expr[].counter? // empty | .packets] | join(" ")')
+	log "nft counters (v4 request, v4 reply, v6 request, v6 reply): $counts"
+	check_eq "nft ingress counters on vlo0" "5 5 5 5" "$counts"
+	nft add rule netdev vlo_route_test in ip saddr $A4 ip daddr $B4 drop
+	nft add rule netdev vlo_route_test in ip6 saddr $A6 ip6 daddr $B6 drop
+	ping_fails "nft drop: IPv4" $A4 $B4
+	ping_fails "nft drop: IPv6" $A6 $B6
+	nft delete table netdev vlo_route_test
+	ping_ok "nft rules removed: IPv4" $A4 $B4 2
+	ping_ok "nft rules removed: IPv6" $A6 $B6 2
+}
 
-# =========================================================== XDP
-log "--- [${SECONDS}s] generic XDP on vlo0 sees A <-> B"
 # Why XDP cannot be checked here, or nothing.
 xdp_missing()
 {
@@ -471,18 +493,26 @@ xdp_slots()
 		jq -r "[.[] | .formatted // . | select(.key >= $1 and .key <= $2) | .value] | join(\" \")"
 }
 
-why=$(xdp_missing)
-if [ -n "$why" ]; then
-	log "SKIP XDP checks: $why"
-elif ! obj=$(xdp_obj 2>"$T/clang.err"); then
-	fail "building tests/xdp_flow.c failed:"
-	quote_lines "$(cat "$T/clang.err")"
-else
+section_xdp()
+{
+	local why obj prog counts
+
+	log "--- [${SECONDS}s] generic XDP on vlo0 sees A <-> B"
+	why=$(xdp_missing)
+	if [ -n "$why" ]; then
+		log "SKIP XDP checks: $why"
+		return
+	fi
+	if ! obj=$(xdp_obj 2>"$T/clang.err"); then
+		fail "building tests/xdp_flow.c failed:"
+		quote_lines "$(cat "$T/clang.err")"
+		return
+	fi
 	check_ok "attach generic XDP program to vlo0" \
 		ip link set dev vlo0 xdpgeneric obj "$obj" sec xdp
 	prog=$(ip -j -d link show dev vlo0 | jq '.[0].xdp.prog.id')
 	XDP_MAP=$(bpftool -j prog show id "$prog" | jq '.map_ids[0]')
-	log "XDP: prog id $prog (generic mode $(ip -j -d link show dev vlo0 | jq '.[0].xdp.mode')), map id $XDP_MAP"
+	log "XDP: $obj, prog id $prog (generic), map id $XDP_MAP"
 	ping_ok "XDP: IPv4" $A4 $B4
 	ping_ok "XDP: IPv6" $A6 $B6
 	counts=$(xdp_slots 1 4 || true)
@@ -496,25 +526,76 @@ else
 	check_eq "XDP map after the drops" "7 5 7 5" "$(xdp_slots 1 4 || true)"
 	check_ok "detach XDP" ip link set dev vlo0 xdpgeneric off
 	ping_ok "XDP detached: IPv4" $A4 $B4 2
-fi
+}
 
-# =========================================================== del
-log "--- [${SECONDS}s] del: everything as before add, the flow back on lo"
-check_ok "del IPv4 pair (swapped)" route del vlo0 $B4 $A4
-check_ok "del IPv6 pair" route del vlo0 $A6 $B6
-check_same "rules, routes and sysctls as before add" "$T/before"
-check_eq "show after del" "" "$(route show)"
-ino=$(stat -L -c %i /proc/self/ns/net)
-check_eq "no state left in /run/vlo-route" no \
-	"$([ -e "/run/vlo-route/netns-$ino" ] && echo yes || echo no)"
-check_err "del again" "no pair" route del vlo0 $A4 $B4
-for fam in 4 6; do
-	if [ $fam = 4 ]; then a=$A4 b=$B4; else a=$A6 b=$B6; fi
-	mark
-	ping_ok "after del: IPv$fam" $a $b
-	moved "after del: ping IPv$fam"
-	check_ge "after del: IPv$fam ping on lo (rx packets)" 10 $D_LO_RXP
-	check_le "after del: IPv$fam ping not on vlo0 (rx packets)" 0 $D_VLO_RXP
-done
+# del_pairs: remove both pairs; rules, routes and sysctls as before add.
+del_pairs()
+{
+	check_ok "del IPv4 pair (swapped)" route del vlo0 $B4 $A4
+	check_ok "del IPv6 pair" route del vlo0 $A6 $B6
+	check_same "rules, routes and sysctls as before add" "$T/before"
+}
+
+section_del()
+{
+	local ino fam a b
+
+	log "--- [${SECONDS}s] del: everything as before add, the flow back on lo"
+	del_pairs
+	check_eq "show after del" "" "$(route show)"
+	ino=$(stat -L -c %i /proc/self/ns/net)
+	check_eq "no state left in /run/vlo-route" no \
+		"$([ -e "/run/vlo-route/netns-$ino" ] && echo yes || echo no)"
+	check_err "del again" "no pair" route del vlo0 $A4 $B4
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then a=$A4 b=$B4; else a=$A6 b=$B6; fi
+		mark
+		ping_ok "after del: IPv$fam" $a $b
+		moved "after del: ping IPv$fam"
+		check_ge "after del: IPv$fam ping on lo (rx packets)" 10 $D_LO_RXP
+		check_le "after del: IPv$fam ping not on vlo0 (rx packets)" 0 $D_VLO_RXP
+	done
+}
+
+# ==================================================================== run
+
+case $PART in
+helper)
+	section_refusals
+	section_add
+	log "--- [${SECONDS}s] ping between A and B crosses vlo0, not lo"
+	cap_start "$T/vlo0.pcap"
+	flow_ping IPv4 $A4 $B4
+	flow_ping IPv6 $A6 $B6
+	check_capture "${PING_FLOWS[@]}"
+	section_del
+	;;
+traffic)
+	log "--- [${SECONDS}s] add"
+	add_pairs
+	# The iperf3 servers start first and listen by the time the
+	# capture runs (the client retries anyway).
+	iperf3 -s -1 -B $B4 -p 5201 >"$T/iperf3-4.log" 2>&1 &
+	bg_track $!
+	iperf3 -s -1 -B $B6 -p 5202 >"$T/iperf3-6.log" 2>&1 &
+	bg_track $!
+	log "--- [${SECONDS}s] TCP and UDP between A and B cross vlo0, not lo"
+	cap_start "$T/vlo0.pcap"
+	flow_tcp IPv4 $A4 $B4 5201
+	flow_tcp IPv6 $A6 $B6 5202
+	flow_udp IPv4 $A4 $B4
+	flow_udp IPv6 $A6 $B6
+	section_raw
+	check_capture "${TRAFFIC_FLOWS[@]}"
+	section_netem
+	section_nft
+	section_xdp
+	log "--- [${SECONDS}s] del"
+	del_pairs
+	;;
+*)
+	die "VLO_ROUTE_PART must be helper or traffic, not '$PART'"
+	;;
+esac
 
 vlo_exit
