@@ -150,34 +150,6 @@ moved()
 	log "$1: vlo0 rx ${D_VLO_RXP} pkts/${D_VLO_RXB} B, tx ${D_VLO_TXP} pkts/${D_VLO_TXB} B; lo rx ${D_LO_RXP} pkts/${D_LO_RXB} B"
 }
 
-# cap_start FILE: capture what vlo0 receives (-Q in: each packet once,
-# whichever way it goes between A and B). Started as a plain background
-# command so that $! is tcpdump itself: lib.sh's capture_start puts a
-# subshell there, which ignores SIGINT, and capture_stop then waits forever.
-cap_start()
-{
-	local i
-
-	tcpdump --immediate-mode -Z root -U -n -Q in -s 200 -i vlo0 -w "$1" \
-		2>"$1.err" &
-	CAP_PID=$!
-	bg_track "$CAP_PID"
-	for i in $(seq 300); do
-		grep -q "listening on" "$1.err" 2>/dev/null && return 0
-		kill -0 "$CAP_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	quote_lines "$(cat "$1.err")"
-	die "tcpdump did not start on vlo0"
-}
-
-cap_stop()
-{
-	kill -INT "$CAP_PID" 2>/dev/null || true
-	wait "$CAP_PID" 2>/dev/null || true
-	quote_lines "$(cat "$1.err")"
-}
-
 # ping_ok DESC SRC DST [COUNT]: COUNT pings SRC -> DST all answered.
 ping_ok()
 {
@@ -366,7 +338,7 @@ check_capture()
 	local -a pats=() found
 
 	sleep 0.5
-	cap_stop "$T/vlo0.pcap"
+	capture_stop "$T/vlo0.pcap"
 	log "--- [${SECONDS}s] capture on vlo0 (tcpdump -Q in: what vlo0 received)"
 	# One decoding pass, one counting pass (awk counts every pattern).
 	tcpdump -n -r "$T/vlo0.pcap" >"$T/vlo0.txt" 2>/dev/null || true
@@ -564,7 +536,8 @@ helper)
 	section_refusals
 	section_add
 	log "--- [${SECONDS}s] ping between A and B crosses vlo0, not lo"
-	cap_start "$T/vlo0.pcap"
+	# -Q in: what vlo0 received, each packet once whichever way it goes.
+	capture_start vlo0 "$T/vlo0.pcap" -Q in
 	flow_ping IPv4 $A4 $B4
 	flow_ping IPv6 $A6 $B6
 	check_capture "${PING_FLOWS[@]}"
@@ -580,7 +553,8 @@ traffic)
 	iperf3 -s -1 -B $B6 -p 5202 >"$T/iperf3-6.log" 2>&1 &
 	bg_track $!
 	log "--- [${SECONDS}s] TCP and UDP between A and B cross vlo0, not lo"
-	cap_start "$T/vlo0.pcap"
+	# -Q in: what vlo0 received, each packet once whichever way it goes.
+	capture_start vlo0 "$T/vlo0.pcap" -Q in
 	flow_tcp IPv4 $A4 $B4 5201
 	flow_tcp IPv6 $A6 $B6 5202
 	flow_udp IPv4 $A4 $B4
