@@ -110,7 +110,7 @@ seed_tree() {
 	[ "${VLO_DEBUG_CLEAN:-0}" != 1 ] || return 1
 	# shellcheck disable=SC2012 # names are our own hex keys
 	for d in $(ls -1td "$CACHE"/*/.done 2>/dev/null | sed 's,/\.done$,,'); do
-		if [ "$d" = "$DIR" ] || [ ! -d "$d/linux" ]; then
+		if [ -L "$d" ] || [ "$d" = "$DIR" ] || [ ! -d "$d/linux" ]; then
 			continue
 		fi
 		grep -qxF "source: $SRCPKG $SRCVER" "$d/info" 2>/dev/null || continue
@@ -237,12 +237,17 @@ ln -sfn "$KEY" "$CACHE/current"
 say "built $release in $((secs / 60)) min $((secs % 60)) s" \
 	"($((cpu / 60)) CPU-min: about $((cpu / 60 / JOBS)) min on $JOBS idle cores)"
 
-# Drop older finished builds beyond $KEEP (never the current one).
+# Drop older finished builds beyond $KEEP (never this one).
+n=0
 # shellcheck disable=SC2012 # names are our own hex keys
-ls -1td "$CACHE"/*/.done 2>/dev/null | sed 's,/\.done$,,' | grep -vx "$DIR" |
-	tail -n +"$((KEEP + 1))" | while read -r old; do
-		say "removing old build $old"
-		rm -rf "$old"
-	done
+for old in $(ls -1td "$CACHE"/*/.done 2>/dev/null | sed 's,/\.done$,,'); do
+	if [ -L "$old" ] || [ "$old" = "$DIR" ]; then
+		continue	# the "current" link, this build
+	fi
+	n=$((n + 1))
+	[ "$n" -gt "$KEEP" ] || continue
+	say "removing old build $old"
+	rm -rf "${old:?}"
+done
 
 print_env
