@@ -51,7 +51,8 @@ if [ -z "${VLO_ROUTE_INNER:-}" ]; then
 	ns_create NS ipv6
 	rc=0
 	ip netns exec "$NS" env VLO_ROUTE_INNER=1 VLO_ROUTE="$VLO_ROUTE" \
-		VLO_ROUTE_PART="$PART" bash "$0" "$@" || rc=$?
+		VLO_ROUTE_PART="$PART" VLO_ROUTE_KEEP="${VLO_ROUTE_KEEP:-}" \
+		bash "$0" "$@" || rc=$?
 	exit "$rc"
 fi
 
@@ -342,6 +343,11 @@ check_capture()
 	log "--- [${SECONDS}s] capture on vlo0 (tcpdump -Q in: what vlo0 received)"
 	# One decoding pass, one counting pass (awk counts every pattern).
 	tcpdump -n -r "$T/vlo0.pcap" >"$T/vlo0.txt" 2>/dev/null || true
+	# VLO_ROUTE_KEEP=DIR keeps the capture (e.g. a vm-run --out folder).
+	if [ -n "${VLO_ROUTE_KEEP:-}" ]; then
+		cp "$T/vlo0.pcap" "$VLO_ROUTE_KEEP/$TEST_NAME.pcap"
+		cp "$T/vlo0.txt" "$VLO_ROUTE_KEEP/$TEST_NAME.txt"
+	fi
 	log "capture: $(wc -l <"$T/vlo0.txt") packets received on vlo0"
 	for f in "$@"; do
 		IFS='|' read -r _ _ fwd rev <<<"$f"
