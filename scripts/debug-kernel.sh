@@ -5,24 +5,30 @@
 # linux-source-6.1 with a small config (allnoconfig + scripts/debug-kernel.config)
 # carrying KASAN, lockdep, kmemleak, DEBUG_OBJECTS, fault injection, ...
 #
-# Everything lives under ${VLO_CACHE:-/var/cache/vlo}/debug-kernel/<key>/,
-# where <key> hashes the config fragment, the source package version and the
-# compiler, so the kernel is rebuilt only when one of those changes:
-#   linux/      the build tree; build vlo against it with KDIR=<this>
-#   bzImage     the kernel to boot
-#   modules/    INSTALL_MOD_PATH (modules/lib/modules/<release>/)
-#   build.log   full make output; info: inputs, release, build time
-#
 # Usage: scripts/debug-kernel.sh [--config-only] [--print-env] [--jobs N]
 #   --config-only  extract and configure, verify the config, stop
 #   --print-env    print VLO_DEBUG_* shell assignments of a finished build
 #                  (exit 1 if there is none) and build nothing
 #   --jobs N       parallel make jobs (default 2; the host has 2 shared cores)
-# After a change to the fragment the build starts from the newest finished
-# tree of the same source and compiler (Kbuild recompiles what the change
-# touches); VLO_DEBUG_CLEAN=1 extracts a fresh tree instead.
 # On success the last lines on stdout are the VLO_DEBUG_* assignments, so a
-# caller can `eval "$(scripts/debug-kernel.sh | grep ^VLO_DEBUG_)"`.
+# caller can `eval "$(scripts/debug-kernel.sh | grep ^VLO_DEBUG_)"`:
+#   VLO_DEBUG_KERNEL   the bzImage to boot
+#   VLO_DEBUG_MODULES  its module tree (INSTALL_MOD_PATH, for vm-run --modules)
+#   VLO_DEBUG_KDIR     the build tree: build vlo with KDIR=<this>
+#   VLO_DEBUG_RELEASE  its release string
+#
+# The cache, ${VLO_CACHE:-/var/cache/vlo}/debug-kernel/:
+#   tree-<src>/linux  the build tree, one per source package version and
+#                     compiler (<src> hashes them). Its path never changes:
+#                     after a change to the fragment Kbuild recompiles only
+#                     what the changed options touch (a moved tree would
+#                     rebuild objtool, and with it every object).
+#   <key>/            the outputs of one build: bzImage, modules/, config,
+#                     build.log, info (inputs, release, wall and CPU time).
+#                     <key> hashes the fragment and <src>: the kernel is
+#                     rebuilt only when one of those changes.
+# A build is usable while the tree still holds it (tree-<src>/key = <key>);
+# outputs of other keys and trees of other sources are removed.
 
 set -euo pipefail
 
@@ -32,9 +38,7 @@ TARBALL=/usr/src/linux-source-6.1.tar.xz
 SRCPKG=linux-source-6.1
 CACHE=${VLO_CACHE:-/var/cache/vlo}/debug-kernel
 # Bump when this script changes how the kernel is built (not just configured).
-RECIPE=1
-# Finished builds kept besides the current one (each is a few GB).
-KEEP=${VLO_DEBUG_KEEP:-1}
+RECIPE=2
 
 JOBS=2
 MODE=build
@@ -61,10 +65,17 @@ done
 SRCVER=$(dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null) ||
 	die "package $SRCPKG is not installed"
 CCVER=$(gcc --version | head -n1)
-KEY=$( { cat "$FRAGMENT"; echo "$SRCPKG $SRCVER"; echo "$CCVER"; echo "recipe $RECIPE"; } |
-	sha256sum | cut -c1-16)
+SRC=$(printf '%s\n' "$SRCPKG $SRCVER" "$CCVER" "recipe $RECIPE" |
+	sha256sum | cut -c1-12)
+KEY=$( { cat "$FRAGMENT"; echo "$SRC"; } | sha256sum | cut -c1-16)
+TOP=$CACHE/tree-$SRC
+TREE=$TOP/linux
 DIR=$CACHE/$KEY
-TREE=$DIR/linux
+
+# The tree holds this key's build and its outputs are complete.
+built() {
+	[ -f "$DIR/.done" ] && [ "$(cat "$TOP/key" 2>/dev/null)" = "$KEY" ]
+}
 
 print_env() {
 	local rel
@@ -79,7 +90,7 @@ print_env() {
 }
 
 if [ "$MODE" = print-env ]; then
-	[ -f "$DIR/.done" ] || { say "no finished build for key $KEY in $CACHE"; exit 1; }
+	built || { say "no finished build for key $KEY in $CACHE"; exit 1; }
 	print_env
 	exit 0
 fi
@@ -92,47 +103,31 @@ if ! flock -n 9; then
 	flock 9
 fi
 
-if [ -f "$DIR/.done" ] && [ "$MODE" = build ]; then
+if [ "$MODE" = build ] && built; then
 	say "cached: $DIR ($(cat "$DIR/release"))"
 	ln -sfn "$KEY" "$CACHE/current"
 	print_env
 	exit 0
 fi
 
-mkdir -p "$DIR"
-say "key $KEY: $SRCPKG $SRCVER, $CCVER"
-
-# A finished build of the same source and compiler, to start from: after a
-# change to the fragment Kbuild then recompiles only what the changed
-# options touch (it tracks, per object, the CONFIG_ symbols it uses).
-seed_tree() {
-	local d
-	[ "${VLO_DEBUG_CLEAN:-0}" != 1 ] || return 1
-	# shellcheck disable=SC2012 # names are our own hex keys
-	for d in $(ls -1td "$CACHE"/*/.done 2>/dev/null | sed 's,/\.done$,,'); do
-		if [ -L "$d" ] || [ "$d" = "$DIR" ] || [ ! -d "$d/linux" ]; then
-			continue
-		fi
-		grep -qxF "source: $SRCPKG $SRCVER" "$d/info" 2>/dev/null || continue
-		grep -qxF "compiler: $CCVER" "$d/info" || continue
-		echo "$d"
-		return 0
-	done
-	return 1
-}
-
-if [ ! -f "$DIR/.extracted" ]; then
-	rm -rf "${TREE:?}" "${DIR:?}/$SRCPKG"
-	if seed=$(seed_tree); then
-		say "starting from the tree of $seed (incremental; VLO_DEBUG_CLEAN=1 for a fresh one)"
-		cp -a "$seed/linux" "$TREE"
-	else
-		say "extracting $TARBALL"
-		tar -xJf "$TARBALL" -C "$DIR"
-		mv "$DIR/$SRCPKG" "$TREE"
-	fi
-	touch "$DIR/.extracted"
+if [ "$MODE" = config ] && built; then
+	say "key $KEY is built; its config: $DIR/config"
+	exit 0
 fi
+
+say "key $KEY: $SRCPKG $SRCVER, $CCVER"
+if [ ! -f "$TOP/.extracted" ]; then
+	say "extracting $TARBALL"
+	rm -rf "${TOP:?}"
+	mkdir -p "$TOP"
+	tar -xJf "$TARBALL" -C "$TOP"
+	mv "$TOP/$SRCPKG" "$TREE"
+	touch "$TOP/.extracted"
+fi
+# From here on the tree no longer holds the previous key's build.
+rm -f "$TOP/key"
+rm -rf "${DIR:?}"
+mkdir -p "$DIR"
 
 # Compare every CONFIG_ line of the fragment with the final .config. Kconfig
 # drops an option whose dependencies are not met without a word: that is
@@ -167,25 +162,22 @@ verify_config() {
 # tree does not depend on who built it.
 MAKEVARS=(KBUILD_BUILD_USER=vlo KBUILD_BUILD_HOST=debug-kernel)
 
-if [ ! -f "$DIR/.configured" ] || [ "$MODE" = config ]; then
-	say "configuring: allnoconfig + $(basename "$FRAGMENT")"
-	make -s -C "$TREE" "${MAKEVARS[@]}" KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig >&2
-	make -s -C "$TREE" "${MAKEVARS[@]}" olddefconfig >&2
-	if ! missing=$(verify_config); then
-		say "options of the fragment not in the final .config (unmet dependencies?):"
-		printf '%s\n' "$missing" >&2
-		exit 1
-	fi
-	say "config verified: every fragment option is set;" \
-		"$(grep -c '=y$' "$TREE/.config") options =y," \
-		"$(grep -c '=m$' "$TREE/.config" || true) =m"
-	cp "$TREE/.config" "$DIR/config"
-	touch "$DIR/.configured"
+say "configuring: allnoconfig + $(basename "$FRAGMENT")"
+make -s -C "$TREE" "${MAKEVARS[@]}" KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig >&2
+make -s -C "$TREE" "${MAKEVARS[@]}" olddefconfig >&2
+if ! missing=$(verify_config); then
+	say "options of the fragment not in the final .config (unmet dependencies?):"
+	printf '%s\n' "$missing" >&2
+	exit 1
 fi
+say "config verified: every fragment option is set;" \
+	"$(grep -c '=y$' "$TREE/.config") options =y," \
+	"$(grep -c '=m$' "$TREE/.config" || true) =m"
+cp "$TREE/.config" "$DIR/config"
 [ "$MODE" = config ] && exit 0
 
 # Print a progress line every minute while make runs: elapsed time, objects
-# built so far and the last file compiled.
+# compiled so far and the last one.
 progress() {
 	local start=$1 log=$2 n last
 	while sleep 60; do
@@ -210,16 +202,15 @@ kill "$progress_pid" 2>/dev/null || true
 secs=$(( $(date +%s) - start ))
 # CPU time of make and the compilers (children of this shell): with other
 # work on the machine, wall time says little; CPU time / jobs is what the
-# build needs on idle cores.
-# (times must run in this shell, not in a $(...) subshell.)
+# build needs on idle cores. (times must run in this shell, not in $(...).)
 times >"$DIR/.times"
 cpu=$(tail -n 1 "$DIR/.times" | awk '{
 	t = 0
 	for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
 	printf "%d", t }')
+objs=$(grep -c '^  CC ' "$DIR/build.log" || true)
 
 release=$(make -s -C "$TREE" kernelrelease)
-rm -rf "$DIR/modules"
 make -s -C "$TREE" "${MAKEVARS[@]}" INSTALL_MOD_PATH="$DIR/modules" modules_install >&2
 cp "$TREE/arch/x86/boot/bzImage" "$DIR/bzImage"
 echo "$release" >"$DIR/release"
@@ -228,25 +219,25 @@ echo "$release" >"$DIR/release"
 	echo "compiler: $CCVER"
 	echo "release: $release"
 	echo "options =y: $(grep -c '=y$' "$TREE/.config")"
-	echo "build seconds: $secs (make -j$JOBS)"
+	echo "objects compiled: $objs"
+	echo "build seconds: $secs (make -j$JOBS, nice 15)"
 	echo "build cpu seconds: $cpu"
 	echo "built: $(date -u +%FT%TZ)"
 } >"$DIR/info"
+echo "$KEY" >"$TOP/key"
 touch "$DIR/.done"
 ln -sfn "$KEY" "$CACHE/current"
-say "built $release in $((secs / 60)) min $((secs % 60)) s" \
+say "built $release: $objs objects in $((secs / 60)) min $((secs % 60)) s" \
 	"($((cpu / 60)) CPU-min: about $((cpu / 60 / JOBS)) min on $JOBS idle cores)"
 
-# Drop older finished builds beyond $KEEP (never this one).
-n=0
-# shellcheck disable=SC2012 # names are our own hex keys
-for old in $(ls -1td "$CACHE"/*/.done 2>/dev/null | sed 's,/\.done$,,'); do
-	if [ -L "$old" ] || [ "$old" = "$DIR" ]; then
-		continue	# the "current" link, this build
-	fi
-	n=$((n + 1))
-	[ "$n" -gt "$KEEP" ] || continue
-	say "removing old build $old"
+# Outputs of other keys (their tree is gone) and trees of other sources.
+for old in "$CACHE"/*/; do
+	old=${old%/}
+	case ${old##*/} in
+	"$KEY"|"tree-$SRC") continue ;;
+	esac
+	[ ! -L "$old" ] || continue	# the "current" link
+	say "removing $old"
 	rm -rf "${old:?}"
 done
 
