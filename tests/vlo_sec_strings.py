@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""vlo_sec_strings - what vlo's ethtool answers hand to userspace, byte by byte.
+
+  vlo_sec_strings.py -i DEV [--fresh]
+
+Raw SIOCETHTOOL requests into buffers pre-filled with 0xa5, so that a
+byte the kernel left unset, or wrote past the end, shows:
+  - ETHTOOL_GSTRINGS for the stats and the private flags: the expected
+    names, each 32-byte slot NUL-terminated and zero after the NUL,
+    nothing written after the last slot;
+  - ETHTOOL_GDRVINFO: every string field zero after its NUL, the
+    reserved bytes zero, the counts right;
+  - ETHTOOL_GSTATS: 7 values, nothing after them; with --fresh (a device
+    that never carried a frame) every value is 0.
+Works without privileges (these requests need none). Prints '# ok:' and
+'# FAIL:' lines and a last line checks=N failed=N; exit 1 on a failure.
+"""
+
+import argparse
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vlo_stress_lib as nl  # noqa: E402
+
+STATS = ['tx_packets', 'tx_bytes', 'rx_packets', 'rx_bytes',
+         'rx_backlog_drops', 'tx_carrier_drops', 'tx_header_drops']
+PFLAGS = ['capture-once']
+FILL = 0xa5
+
+checks = 0
+failed = 0
+
+
+def check(desc, ok, detail=''):
+    global checks, failed
+    checks += 1
+    if ok:
+        print('# ok: %s' % desc)
+    else:
+        failed += 1
+        print('# FAIL: %s%s' % (desc, ': ' + detail if detail else ''))
+
+
+notes = 0
+
+
+def note(text):
+    global notes
+    notes += 1
+    print('# note: %s' % text)
+
+
+def padded(field):
+    """A C string field: NUL-terminated, zero after the NUL."""
+    z = field.find(b'\0')
+    return z >= 0 and field[z:] == bytes(len(field) - z)
+
+
+def strings(eth, sset, names, label):
+    length, raw = eth.strings_raw(sset, fill=bytes([FILL]))
+    check('%s: %d strings' % (label, len(names)), length == len(names),
+          'got %d' % length)
+    got = []
+    for i in range(length):
+        slot = raw[i * 32:(i + 1) * 32]
+        got.append(nl.cstr(slot))
+        check('%s string %d (%s): zero after its NUL' % (label, i,
+                                                        got[-1]),
+              padded(slot), slot.hex())
+    check('%s names' % label, got == names, '%s' % got)
+    tail = raw[length * 32:length * 32 + 32]
+    check('%s: nothing written after the last string' % label,
+          tail == bytes([FILL]) * 32, tail.hex())
+
+
+def drvinfo(eth):
+    raw = eth.drvinfo_raw(fill=bytes([FILL]))
+    fields = {}
+    off = 4
+    for name in ('driver', 'version', 'fw_version', 'bus_info',
+                 'erom_version'):
+        fields[name] = raw[off:off + 32]
+        off += 32
+    reserved = raw[off:off + 12]
+    off += 12
+    counts = struct.unpack_from('=5I', raw, off)
+    # The core fills version with the kernel release before it calls
+    # the driver (ethtool_get_drvinfo()), so a driver that writes a
+    # shorter version with strscpy() leaves the release's tail after the
+    # NUL: no uninitialized byte, but not zero either. Told apart.
+    release = os.uname().release.encode()[:31]
+    release = release + bytes(32 - len(release))
+    for name, f in fields.items():
+        ok = padded(f)
+        if not ok and name == 'version':
+            z = f.find(b'\0')
+            if z >= 0 and f[z + 1:] == release[z + 1:]:
+                note('drvinfo version: after "%s\\0" comes the tail of the '
+                     'kernel release the core put there first (%r); '
+                     'strscpy_pad() in get_drvinfo would zero it' % (
+                         nl.cstr(f), f[z + 1:].rstrip(b'\0').decode()))
+                ok = True
+        check('drvinfo %s (%r): no unset byte after its NUL' % (
+            name, nl.cstr(f)), ok, f.hex())
+    check('drvinfo driver', nl.cstr(fields['driver']) == 'vlo')
+    check('drvinfo version', nl.cstr(fields['version']) == '0.1.0',
+          nl.cstr(fields['version']))
+    check('drvinfo bus_info empty', nl.cstr(fields['bus_info']) == '')
+    check('drvinfo reserved bytes zero', reserved == bytes(12),
+          reserved.hex())
+    # n_priv_flags, n_stats, testinfo_len, eedump_len, regdump_len
+    check('drvinfo counts (priv flags, stats, test, eeprom, regs)',
+          counts == (1, 7, 0, 0, 0), '%s' % (counts,))
+
+
+def stats(eth, fresh):
+    buf = eth.cmd(struct.pack('=II', nl.ETHTOOL_GSTATS, 0) +
+                  bytes([FILL]) * 72, 80)
+    raw = bytes(buf)
+    n, = struct.unpack_from('=I', raw, 4)
+    check('GSTATS n_stats', n == 7, '%d' % n)
+    values = struct.unpack_from('=7Q', raw, 8)
+    check('GSTATS: nothing written after 7 values',
+          raw[64:80] == bytes([FILL]) * 16, raw[64:80].hex())
+    if fresh:
+        check('GSTATS on a fresh device: all zero', values == (0,) * 7,
+              '%s' % (values,))
+    else:
+        check('GSTATS: tx = rx + backlog drops',
+              values[0] == values[2] + values[4], '%s' % (values,))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('-i', dest='ifname', required=True)
+    p.add_argument('--fresh', action='store_true')
+    a = p.parse_args()
+    eth = nl.Ethtool(a.ifname)
+    strings(eth, nl.ETH_SS_STATS, STATS, 'stats')
+    strings(eth, nl.ETH_SS_PRIV_FLAGS, PFLAGS, 'priv flags')
+    drvinfo(eth)
+    stats(eth, a.fresh)
+    print('checks=%d failed=%d notes=%d' % (checks, failed, notes))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
