@@ -466,7 +466,8 @@ class Fuzzer:
         if len(self.problems) <= 30:
             log('FAIL: %s' % text)
             for r in self.recent[-3:]:
-                log('  recent request: %s' % r)
+                log('  recent request: %s type=%d flags=%#x len=%s '
+                    'payload=%s' % (r[0], r[1], r[2], r[3], r[4].hex()))
 
     def run(self, n):
         kinds = (('setlink', self.req_setlink, 30),
@@ -484,9 +485,10 @@ class Fuzzer:
             req = fn()
             length = req[4] if len(req) > 4 else None
             mtype, nlf, payload, what = req[:4]
-            self.recent.append('%s type=%d flags=%#x len=%s payload=%s' % (
-                name, mtype, nlf, length, payload[:96].hex()))
-            del self.recent[:-5]
+            # Kept raw, formatted only when a problem is shown.
+            self.recent.append((name, mtype, nlf, length, payload))
+            if len(self.recent) > 8:
+                del self.recent[:-4]
             try:
                 err, text = self.send(mtype, nlf, payload, length)
             except OSError as e:
