@@ -181,6 +181,14 @@ probe_until 1 >/dev/null || fail "frames lost after carrier on"
 in_ns ip link set vk0 down
 in_ns ip link set vk0 carrier off
 in_ns ip link set vk0 up
+# IFF_RUNNING follows operstate, which the linkwatch worker sets after
+# the open: wait for it before reading the flags.
+VLO_CHECKS=$((VLO_CHECKS + 1))
+if wait_for 10 operstate_is DOWN; then
+	log "ok: up with carrier off: operstate DOWN"
+else
+	fail "up with carrier off: operstate $(jfield operstate)"
+fi
 check_match "up with carrier off: NO-CARRIER" "NO-CARRIER" \
 	"$(jfield flags)"
 in_ns ip link set vk0 carrier on
