@@ -5,7 +5,10 @@
 # ethtool "Link detected: no", the kernel swaps the queue's qdisc for noop
 # (not visible: `ip link` shows the root qdisc, still noqueue). Frames sent the
 # normal way are discarded by the core before the driver: nothing comes
-# back and no counter of the device moves. With PACKET_QDISC_BYPASS the
+# back and no counter of the driver moves; newer kernels (6.12, 7.x) count each
+# in the device's tx_dropped (the core's drop accounting for a qdisc that
+# refuses a frame), older ones do not: the test learns which from the
+# first discarded probe and holds the kernel to it. With PACKET_QDISC_BYPASS the
 # core's direct xmit refuses them (ENOBUFS) and counts tx_dropped once per
 # frame, still without reaching the driver. A frame that does reach the
 # driver without carrier (sent between carrier loss and the qdisc swap) is
@@ -23,6 +26,7 @@ require_vlo_pkt
 vlo_ensure_loaded
 
 N=25
+QDISC_DROP=0	# tx_dropped per frame the noop qdisc refuses: learnt below
 ns_create NS
 vlo_add vk0
 
@@ -69,8 +73,12 @@ probe_parked()
 		a=$(counters vk0)
 		check_eq "probe $i: not looped" 0 "$(kv received "$out")"
 		if [ "$(delta eth_tx_carrier_drops "$b" "$a")" = 0 ]; then
-			check_deltas "$b" "$a" sys_tx_packets=0 sys_tx_dropped=0
-			log "probe $i: discarded before the driver"
+			QDISC_DROP=$(delta sys_tx_dropped "$b" "$a")
+			check_match "probe $i: tx_dropped by the core: 0 or 1" \
+				'^[01]$' "$QDISC_DROP"
+			check_deltas "$b" "$a" sys_tx_packets=0 eth_tx_packets=0
+			log "probe $i: discarded before the driver; this kernel" \
+				"$([ "$QDISC_DROP" = 1 ] || echo "does not ")counts it in tx_dropped"
 			return 0
 		fi
 		log "probe $i reached the driver before the qdisc swap"
@@ -115,7 +123,8 @@ after=$(counters vk0)
 check_eq "off, normal path: sendto succeeds" "$N 0" \
 	"$(kv sent "$out") $(kv send_errors "$out")"
 check_eq "off, normal path: nothing comes back" 0 "$(kv received "$out")"
-check_deltas "$before" "$after" "${ALL_ZERO[@]}" sys_tx_dropped=0
+check_deltas "$before" "$after" "${ALL_ZERO[@]}" \
+	sys_tx_dropped=$((N * QDISC_DROP))
 
 before=$(counters vk0)
 out=$(pkt loop -i vk0 -n "$N" -b -w 1000)
@@ -171,8 +180,15 @@ check_ge "frames looped before the loss" 1 "$(delta sys_tx_packets "$before" "$a
 check_eq "tx_packets = rx_packets + rx_backlog_drops" \
 	"$(delta sys_tx_packets "$before" "$after")" \
 	$(($(delta sys_rx_packets "$before" "$after") + $(delta eth_rx_backlog_drops "$before" "$after")))
-check_eq "tx_dropped = tx_carrier_drops" "$cdrops" \
-	"$(delta sys_tx_dropped "$before" "$after")"
+# Frames the noop qdisc refused after the swap add to tx_dropped on
+# kernels that count those.
+if [ "$QDISC_DROP" = 1 ]; then
+	check_ge "tx_dropped >= tx_carrier_drops" "$cdrops" \
+		"$(delta sys_tx_dropped "$before" "$after")"
+else
+	check_eq "tx_dropped = tx_carrier_drops" "$cdrops" \
+		"$(delta sys_tx_dropped "$before" "$after")"
+fi
 check_eq "no header drops" 0 "$(delta eth_tx_header_drops "$before" "$after")"
 in_ns ip link set vk0 carrier on
 probe_until 1 >/dev/null || fail "frames lost after carrier on"
