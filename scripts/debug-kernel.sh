@@ -59,6 +59,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# What a kernel build needs beyond vlo's own build (flex, bison, libelf, ...).
+if [ "$MODE" != print-env ]; then
+	"$SRCDIR/scripts/deps.sh" --debug-kernel >&2 ||
+		die "could not install the kernel build dependencies"
+fi
 [ -f "$TARBALL" ] || die "$TARBALL missing: apt-get install $SRCPKG"
 [ -f "$FRAGMENT" ] || die "$FRAGMENT missing"
 

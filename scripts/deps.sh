@@ -8,6 +8,9 @@
 #   scripts/deps.sh --kdir     print the build tree of the newest Debian 6.1
 #                              kernel that has both image and headers
 #   scripts/deps.sh --release  print that kernel's release (6.1.0-N-amd64)
+#   scripts/deps.sh --debug-kernel
+#                              also what building a kernel from linux-source
+#                              needs (scripts/debug-kernel.sh)
 #
 # The tests run in a QEMU guest that boots Debian's 6.1 kernel and uses the
 # host's root file system read-only, so every tool a test calls must be
@@ -32,6 +35,10 @@ PACKAGES=(
 	# the benchmark's chart
 	python3-matplotlib
 )
+# Building a whole kernel (the debug kernel of make check-debug) also needs
+# Kconfig's parser generators, bc for the timeconst header, and libelf and
+# OpenSSL headers for objtool and the certificate tools.
+DEBUG_KERNEL_PACKAGES=(flex bison bc libelf-dev libssl-dev)
 # The kernel the VM boots and the headers vlo.ko is built against. The two
 # metapackages are installed together so the image and the headers always
 # have the same ABI number (a module built for 6.1.0-57 does not load
@@ -93,9 +100,13 @@ main()
 		}
 		return
 		;;
+	--debug-kernel)
+		PACKAGES+=("${DEBUG_KERNEL_PACKAGES[@]}")
+		mode=install
+		;;
 	--check|install) ;;
 	-h|--help)
-		sed -n '4,13p' "$0"
+		sed -n '4,16p' "$0"
 		return
 		;;
 	*)

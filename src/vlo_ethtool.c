@@ -33,8 +33,12 @@ static const char vlo_pflag_names[VLO_NR_PFLAGS][ETH_GSTRING_LEN] = {
 static void vlo_get_drvinfo(struct net_device *dev,
 			    struct ethtool_drvinfo *info)
 {
-	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
-	strscpy(info->version, VLO_VERSION, sizeof(info->version));
+	/*
+	 * The core put the kernel release in version first: pad, so none
+	 * of it is left behind the shorter string.
+	 */
+	strscpy_pad(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+	strscpy_pad(info->version, VLO_VERSION, sizeof(info->version));
 }
 
 static int vlo_get_sset_count(struct net_device *dev, int sset)
