@@ -23,6 +23,8 @@
 #   VLO_DEBUG_MEM        guest memory in MB (default 2048; KASAN needs room)
 #   VLO_DEBUG_CPUS       guest CPUs (default 2)
 #   VLO_DEBUG_RESULTS    results folder (default <repo>/results/check-debug)
+#   VLO_DEBUG_SRC        build vlo from this copy of the sources instead of
+#                        the repository's (scripts/mutants.sh --debug)
 #   VLO_DEBUG_PANIC_ON_WARN=1  stop at the first WARN/KASAN report instead
 #                        of collecting all of them
 #
@@ -97,7 +99,8 @@ say "debug kernel $VLO_DEBUG_RELEASE ($VLO_DEBUG_KERNEL)"
 say "building vlo against the debug tree in $BUILD"
 mkdir -p "$BUILD"
 rm -rf "${BUILD:?}/src" "${BUILD:?}/include"
-cp -a "$REPO/Kbuild" "$REPO/Makefile" "$REPO/src" "$REPO/include" "$BUILD/"
+SRC=${VLO_DEBUG_SRC:-$REPO}
+cp -a "$SRC/Kbuild" "$SRC/Makefile" "$SRC/src" "$SRC/include" "$BUILD/"
 # Objects of a build for another kernel must not be reused.
 find "$BUILD/src" -name '*.o' -delete -o -name '.*.cmd' -delete
 if ! make -C "$VLO_DEBUG_KDIR" M="$BUILD" W=1 modules >"$BUILD/build.log" 2>&1; then

@@ -87,8 +87,7 @@ subst "$SRC/debian/changelog.in" | gzip -9n >"$doc/changelog.gz"
 (cd "$SRC/examples" && find . -type f) | while read -r f; do
 	install -D -m 0644 "$SRC/examples/$f" "$doc/examples/$f"
 done
-[ -f "$SRC/docs/readme-shipping.md" ] &&
-	install -m 0644 "$SRC/docs/readme-shipping.md" "$doc/README.md"
+install -m 0644 "$SRC/README.md" "$doc/README.md"
 
 # Make every file's time the release time, for reproducible archives.
 find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +

@@ -8,7 +8,7 @@
 #
 # KEY is the private key (PEM, unencrypted, or encrypted with its pass
 # phrase in KBUILD_SIGN_PIN) and CERT its X.509 certificate (DER or PEM),
-# the pair enrolled with `mokutil --import CERT` (docs/readme-shipping.md).
+# the pair enrolled with `mokutil --import CERT` (README.md, "Secure Boot").
 # Nothing here asks questions: a missing or unreadable file is an error.
 #
 # Environment: KDIR / KERNELRELEASE choose the kernel tree whose
