@@ -22,6 +22,7 @@
 #   VLO_DEBUG_TIMEOUT    seconds for the whole guest run (default 5400)
 #   VLO_DEBUG_MEM        guest memory in MB (default 2048; KASAN needs room)
 #   VLO_DEBUG_CPUS       guest CPUs (default 2)
+#   VLO_TEST_TIMEOUT     per-test timeout of the suite (default 2400 s)
 #   VLO_DEBUG_RESULTS    results folder (default <repo>/results/check-debug)
 #   VLO_DEBUG_SRC        build vlo from this copy of the sources instead of
 #                        the repository's (scripts/mutants.sh --debug)
@@ -40,6 +41,9 @@ TIMEOUT=${VLO_DEBUG_TIMEOUT:-5400}
 MEM=${VLO_DEBUG_MEM:-2048}
 CPUS=${VLO_DEBUG_CPUS:-2}
 RESULTS=${VLO_DEBUG_RESULTS:-$REPO/results/check-debug}
+# Per-test timeout of tests/run_tests.sh: KASAN and lockdep make the guest
+# several times slower than the stock kernel the settings file is for.
+export VLO_TEST_TIMEOUT=${VLO_TEST_TIMEOUT:-2400}
 
 say() { printf 'check-debug: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 125; }

@@ -13,7 +13,8 @@
 #
 # Tests load and unload vlo as they need (vlo_load.sh and vlo_unload.sh
 # reload it), so nothing else may be using vlo devices while this runs.
-# Each test runs with the timeout of tests/settings; exit status 4 is a skip,
+# Each test runs with the timeout of tests/settings (VLO_TEST_TIMEOUT=SEC
+# overrides it); exit status 4 is a skip,
 # whose reason is the test's last "# SKIP: ..." line. Exit status of this
 # script: 0 when no test failed, 1 otherwise.
 
@@ -27,6 +28,11 @@ timeout=120
 if [ -r settings ]; then
 	# "key=value" lines as in kselftest; only timeout is used.
 	timeout=$(sed -n 's/^timeout=\([0-9]\+\)$/\1/p' settings | tail -n 1)
+fi
+# Like kselftest's --override-timeout: a slower kernel (the debug kernel
+# under TCG) needs more than the settings file gives.
+if [ -n "${VLO_TEST_TIMEOUT:-}" ]; then
+	timeout=$VLO_TEST_TIMEOUT
 fi
 
 # Fixed order first: load tests reload the module, unload comes last. Any
