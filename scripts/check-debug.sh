@@ -76,7 +76,7 @@ if ! env_lines=$("$REPO/scripts/debug-kernel.sh" --print-env 2>/dev/null); then
 		exit 0
 	fi
 	say "no debug kernel for this config yet: building it now" \
-		"(about 30-40 min on 2 cores; later runs reuse it)"
+		"(about 20 min on 2 cores; later runs reuse it)"
 	t0=$SECONDS
 	env_lines=$("$REPO/scripts/debug-kernel.sh" | grep '^VLO_DEBUG_') ||
 		die "building the debug kernel failed"
