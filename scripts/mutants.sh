@@ -6,11 +6,13 @@
 # which mutants the suite caught (some test failed, or the guest kernel
 # reported a problem) and which it missed.
 #
-#   scripts/mutants.sh [--only "xmit-drops mtu-unchecked"] [--tests "vlo_link"]
+#   scripts/mutants.sh [--only "xmit-drops mtu-unchecked"] [--tests "vlo_link" | --full]
 #                      [--debug] [--list]
 #
 #   --only   these mutants (default: all but the debug-only ones)
-#   --tests  run only these tests of the suite (default: all of them)
+#   --tests  run these tests of the suite for every mutant (default: the
+#            tests listed for each mutant, the whole suite for xmit-drops)
+#   --full   run the whole suite for every mutant (about 15 min each)
 #   --debug  boot the debug kernel (scripts/debug-kernel.sh) instead of
 #            Debian's 6.1: KASAN, lockdep and kmemleak then judge too, and
 #            the debug-only mutants (leaks) are in the default set
@@ -30,19 +32,19 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${VLO_CACHE:-/var/cache/vlo}
 WORK=$CACHE/mutants
 
-# name | file | perl regex (matched once, /s) | replacement | what it breaks
-# Tabs separate the fields. "debug" in the last field: only a debug
-# kernel can see it.
+# name | file | perl regex (matched once, /s) | replacement | the tests
+# meant to catch it ("all": the whole suite) | what it breaks. Tabs
+# separate the fields. "(debug)" at the end: only a debug kernel can see it.
 MUTANTS=$(cat <<'EOF'
-xmit-drops	src/vlo_netdev.c	vlo_netif_rx\(skb\) == NET_RX_SUCCESS	(kfree_skb(skb), NET_RX_SUCCESS) == NET_RX_SUCCESS	xmit frees every frame instead of looping it, and counts it as looped
-no-rx-count	src/vlo_netdev.c	vlo_count_looped\(priv, len\);	(void)len;	looped frames are not counted
-no-drop-count	src/vlo_netdev.c	vlo_count_backlog_drop\(priv, len\);	(void)len;	frames the backlog refuses are not counted
-mtu-unchecked	src/vlo_main.c	if \(mtu < VLO_MIN_MTU \|\| mtu > VLO_MAX_MTU\)	if (mtu > 1u << 31)	a new device's MTU is not checked by vlo (no extack message)
-mac-unchecked	src/vlo_main.c	if \(!is_valid_ether_addr\(nla_data\(tb\[IFLA_ADDRESS\]\)\)\)	if (0)	multicast and zero MACs accepted at creation
-capture-no-restore	src/vlo_capture.c	skb->pkt_type = vlo_frame_type\(skb\);	;	capture-once leaves frames PACKET_LOOPBACK: the stack drops them
-carrier-ignored	src/vlo_netdev.c	unlikely\(!netif_carrier_ok\(dev\)\)	unlikely(0)	frames reaching vlo without carrier are looped
-no-tstamp	src/vlo_netdev.c	skb_tx_timestamp\(skb\);	;	no software TX timestamps
-leak-netdev	src/vlo_netdev.c	dev->needs_free_netdev = true;	dev->needs_free_netdev = false;	every deleted device's memory leaks (debug)
+xmit-drops	src/vlo_netdev.c	vlo_netif_rx\(skb\) == NET_RX_SUCCESS	(kfree_skb(skb), NET_RX_SUCCESS) == NET_RX_SUCCESS	all	xmit frees every frame instead of looping it, and counts it as looped
+no-rx-count	src/vlo_netdev.c	vlo_count_looped\(priv, len\);	(void)len;	vlo_reflect vlo_backlog vlo_ethtool	looped frames are not counted
+no-drop-count	src/vlo_netdev.c	vlo_count_backlog_drop\(priv, len\);	(void)len;	vlo_backlog vlo_stress_backlog	frames the backlog refuses are not counted
+mtu-unchecked	src/vlo_main.c	if \(mtu < VLO_MIN_MTU \|\| mtu > VLO_MAX_MTU\)	if (mtu > 1u << 31)	vlo_link vlo_netlink_test	a new device's MTU is not checked by vlo (no extack message)
+mac-unchecked	src/vlo_main.c	if \(!is_valid_ether_addr\(nla_data\(tb\[IFLA_ADDRESS\]\)\)\)	if (0)	vlo_link vlo_netlink_test	multicast and zero MACs accepted at creation
+capture-no-restore	src/vlo_capture.c	skb->pkt_type = vlo_frame_type\(skb\);	;	vlo_capture	capture-once leaves frames PACKET_LOOPBACK: the stack drops them
+carrier-ignored	src/vlo_netdev.c	unlikely\(!netif_carrier_ok\(dev\)\)	unlikely(0)	vlo_carrier	frames reaching vlo without carrier are looped
+no-tstamp	src/vlo_netdev.c	skb_tx_timestamp\(skb\);	;	vlo_timestamp vlo_ethtool	no software TX timestamps
+leak-netdev	src/vlo_netdev.c	dev->needs_free_netdev = true;	dev->needs_free_netdev = false;	vlo_link	every deleted device's memory leaks (debug)
 EOF
 )
 
@@ -55,16 +57,16 @@ die() { msg "$*"; exit 2; }
 
 usage()
 {
-	sed -n '4,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
 list()
 {
-	local name file _re _rep what
+	local name file _re _rep tests what
 
-	while IFS=$'\t' read -r name file _re _rep what; do
-		printf '%-20s %-20s %s\n' "$name" "$file" "$what"
+	while IFS=$'\t' read -r name file _re _rep tests what; do
+		printf '%-20s %-18s %s [%s]\n' "$name" "$file" "$what" "$tests"
 	done <<<"$MUTANTS"
 	exit 0
 }
@@ -73,6 +75,7 @@ while (($#)); do
 	case $1 in
 	--only) ONLY=${2:?--only needs names}; shift 2 ;;
 	--tests) TESTS=${2:?--tests needs names}; shift 2 ;;
+	--full) TESTS=all; shift ;;
 	--debug) DEBUG=1; shift ;;
 	--list) list ;;
 	-h | --help) usage 0 ;;
@@ -136,13 +139,14 @@ build_mutant()
 		die "$name: the mutant does not build (see $dir/build.log)"
 }
 
-# Run the suite on the mutant; print "rc pass fail skip".
+# Run the suite (or the tests named, "all" for the suite) on the mutant;
+# print "rc pass fail skip".
 run_mutant()
 {
-	local name=$1 dir=$WORK/$1 rc=0 totals
+	local name=$1 sel=${TESTS:-$2} dir=$WORK/$1 rc=0 totals
 	local -a tests=()
 
-	[[ -z $TESTS ]] || read -ra tests <<<"$TESTS"
+	[[ $sel == all ]] || read -ra tests <<<"$sel"
 	if ((DEBUG)); then
 		VLO_DEBUG_SRC=$dir VLO_DEBUG_RESULTS=$dir/results \
 			"$REPO/scripts/check-debug.sh" -- tests/run_tests.sh "${tests[@]}" \
@@ -163,12 +167,12 @@ cd "$REPO"
 declare -a ROWS=()
 missed=0
 T0=$SECONDS
-while IFS=$'\t' read -r name file re rep what; do
+while IFS=$'\t' read -r name file re rep tests what; do
 	selected "$name" "$what" || continue
 	t=$SECONDS
 	msg "$name: $what"
 	build_mutant "$name" "$file" "$re" "$rep"
-	read -r rc pass fail skip < <(run_mutant "$name")
+	read -r rc pass fail skip < <(run_mutant "$name" "$tests")
 	case $rc in
 	0) verdict="MISSED"; missed=$((missed + 1)) ;;
 	1) verdict="caught: $fail test(s) failed" ;;
@@ -180,12 +184,12 @@ while IFS=$'\t' read -r name file re rep what; do
 	failed_tests=$(sed -n 's/^not ok [0-9]* selftests: vlo: \([^ ]*\).*/\1/p' \
 		"$WORK/$name/test.log" | tr '\n' ' ')
 	msg "$name: $verdict (pass $pass, fail $fail, skip $skip; $((SECONDS - t)) s) ${failed_tests}"
-	ROWS+=("| $name | $what | $verdict | ${failed_tests:--} |")
+	ROWS+=("| $name | $what | ${TESTS:-$tests} | $verdict | ${failed_tests:--} |")
 done <<<"$MUTANTS"
 
 echo
-echo "| mutant | breaks | result | failing tests |"
-echo "|---|---|---|---|"
+echo "| mutant | breaks | tests run | result | failing tests |"
+echo "|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "${#ROWS[@]} mutant(s), $missed missed, $((SECONDS - T0)) s; logs in $WORK/<mutant>/"
