@@ -127,6 +127,12 @@ mkdir -p "$(dirname "$GEN")"
 if [[ ! -x $GEN || $BENCH/vlo_bench_gen.c -nt $GEN ]]; then
 	gcc -Wall -Wextra -Werror -O2 -o "$GEN" "$BENCH/vlo_bench_gen.c"
 fi
+# iproute2 plugin for the scale cases (see link_vlo.c).
+IPLIB=$REPO/build/bench/iplib
+mkdir -p "$IPLIB"
+if [[ ! -f $IPLIB/link_vlo.so || $BENCH/link_vlo.c -nt $IPLIB/link_vlo.so ]]; then
+	gcc -Wall -Wextra -Werror -O2 -shared -fPIC -o "$IPLIB/link_vlo.so" "$BENCH/link_vlo.c"
+fi
 
 # ------------------------------------------------------------ run folder
 
@@ -239,7 +245,7 @@ boot()
 	mkdir -p "$RUN/raw/$mode"
 	printf '%s_rounds=%s\n%s_duration=%s\n%s_scale=%s\n' "$mode" "$rounds" \
 		"$mode" "$dur" "$mode" "$scale" >>"$RUN/meta.txt"
-	local -a args=(--out "$RUN/raw/$mode" --gen "$GEN" --rounds "$rounds"
+	local -a args=(--out "$RUN/raw/$mode" --gen "$GEN" --iplib "$IPLIB" --rounds "$rounds"
 		--duration "$dur" --cases "$cases" --scale "$scale" --profile "$profile"
 		--label "$mode $i/$n")
 	units=$("$BENCH/guest.sh" "${args[@]}" --plan)
