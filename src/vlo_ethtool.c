@@ -4,6 +4,7 @@
  * counters and its one private flag.
  */
 
+#include <linux/bits.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/string.h>
@@ -80,7 +81,12 @@ static u32 vlo_get_priv_flags(struct net_device *dev)
 
 static int vlo_set_priv_flags(struct net_device *dev, u32 flags)
 {
-	/* ethtool refuses bits beyond the count we report before this. */
+	/*
+	 * ethtool's netlink request checks the bits against the count we
+	 * report; the ioctl (ETHTOOL_SPFLAGS) hands them over unchecked.
+	 */
+	if (flags & ~GENMASK(VLO_NR_PFLAGS - 1, 0))
+		return -EINVAL;
 	return vlo_capture_set(dev, flags & BIT(VLO_PFLAG_CAPTURE_ONCE));
 }
 
