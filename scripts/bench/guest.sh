@@ -317,14 +317,10 @@ secs_since()
 	printf '%d.%06d' $((d / 1000000000)) $((d % 1000000000 / 1000))
 }
 
-# iproute2 knows dummy (a built-in link_util) but not vlo: for every
-# "type vlo" line it tries to open $IP_LIB_DIR/link_vlo.so again and
-# searches its own symbols, and fails (on the guest's 9p root the open is
-# a round trip to the host, ~1.7 ms under TCG). Kind "vlo" is measured
-# with the empty plugin of link_vlo.c, which ip loads once per batch and
-# then remembers as it remembers dummy, so vlo and dummy differ only in
-# the kernel; kind "vlo-noplugin" is vlo as plain iproute2 sees it (no
-# plugin, a failed open per line, here on tmpfs as on a local disk).
+# Kind "vlo" is created with the empty iproute2 plugin of link_vlo.c
+# (why: there), copied to tmpfs so that ip does not load it over 9p; kind
+# "vlo-noplugin" is plain iproute2, whose failed plugin open per line then
+# costs what it costs on a local disk.
 IPLIB_PLUGIN=/tmp/bench-iplib
 IPLIB_EMPTY=/tmp/bench-iplib-empty
 if ((!PLAN)); then
