@@ -13,20 +13,29 @@
 #  - bad input is refused with a message and changes nothing;
 #  - add is idempotent, pairs share the moved local rule, show lists them,
 #    a pair is routed via one device only;
+#  - the kernel's routes (ip route get): a socket that does not bind gets
+#    vlo0 and the other address of the pair as source, every other local
+#    source keeps lo; an address in two pairs hands over when one goes;
 #  - ping A -> B: vlo0's counters carry requests and replies, lo's nothing,
 #    a capture of what vlo0 receives holds both directions;
+#  - ping B and ping A without -I: nftables on vlo0's ingress counts each
+#    request and reply with the pair's addresses, lo receives nothing;
 #  - del puts rules, routes and sysctls back exactly as before add, and
 #    the flow is on lo again.
 # vlo_route_traffic.sh (what users hook on the device)
 #  - TCP (iperf3) and UDP between A and B: vlo0's counters grow by at least
 #    the bytes transferred, lo's do not, both directions are captured;
+#  - TCP connect() and UDP sendto() to B from sockets that do not bind, for
+#    A/B (B secondary in A's subnet) and for host addresses D/E (/32,
+#    /128): the servers see A (D) as source, nftables on vlo0's ingress
+#    counts the bytes both ways, lo receives nothing;
 #  - raw frames: an ICMP echo request crafted for B and sent with an
 #    AF_PACKET socket on vlo0 is received on vlo0 (a tc ingress filter
 #    counts it) and answered by the kernel (the reply is captured);
 #  - netem on vlo0 delays A <-> B by both directions' delay, not lo;
 #  - an nftables netdev ingress chain on vlo0 counts and drops the flow;
-#  - a generic XDP program on vlo0 counts and drops it (skipped, with the
-#    reason, without bpftool, or without clang's BPF target when
+#  - a generic XDP program on vlo0 counts and drops it (a SKIP-CHECK line
+#    with the reason without bpftool, or without clang's BPF target when
 #    tests/xdp_flow.o was not built).
 
 # shellcheck source-path=SCRIPTDIR
@@ -53,6 +62,8 @@ if [ -z "${VLO_ROUTE_INNER:-}" ]; then
 	ip netns exec "$NS" env VLO_ROUTE_INNER=1 VLO_ROUTE="$VLO_ROUTE" \
 		VLO_ROUTE_PART="$PART" VLO_ROUTE_KEEP="${VLO_ROUTE_KEEP:-}" \
 		bash "$0" "$@" || rc=$?
+	# The inner run has reported its verdict (or why it ended early).
+	VLO_EXPLICIT_EXIT=1
 	exit "$rc"
 fi
 
@@ -62,6 +73,13 @@ C4=10.77.0.3
 A6=fd00:766c::1
 B6=fd00:766c::2
 C6=fd00:766c::3
+# D and E: host addresses (/32, /128), each the only one of its prefix,
+# so that an unbound socket to E picks E itself as source without
+# vlo-route (B, a secondary address in A's subnet, gets A from IPv4).
+D4=10.77.1.1
+E4=10.77.1.2
+D6=fd00:766c:1::1
+E6=fd00:766c:1::2
 # Raw frames come "from" P: in the subnet, assigned nowhere.
 P4=10.77.0.99
 P6=fd00:766c::99
@@ -79,6 +97,10 @@ done
 for a in $A6 $B6 $C6; do
 	ip -6 addr add "$a/64" dev vlo0 nodad
 done
+ip addr add $D4/32 dev vlo0
+ip addr add $E4/32 dev vlo0
+ip -6 addr add $D6/128 dev vlo0 nodad
+ip -6 addr add $E6/128 dev vlo0 nodad
 # Strict reverse-path filtering, as many distributions set it; accept_local
 # stays 0. vlo-route must work without changing either.
 echo 1 >/proc/sys/net/ipv4/conf/all/rp_filter
@@ -170,6 +192,57 @@ ping_fails()
 	check_match "$1: no answer" " 0 received" "$out"
 }
 
+# ping_unbound DESC DST: 5 pings to DST from a socket that does not bind
+# (no -I: the kernel picks the source), all answered.
+ping_unbound()
+{
+	local out
+
+	out=$(ping -n -q -c 5 -i 0.2 -W 2 "$2" 2>&1 || true)
+	check_match "$1: 5 pings answered" " 5 received" "$out"
+}
+
+# count_start NAME|MATCH...: a netdev table with, on vlo0's ingress, one
+# named counter per flow (nftables expression MATCH); count_read sets
+# COUNT[NAME] to "PACKETS BYTES" of each; count_stop removes the table.
+declare -A COUNT=()
+count_start()
+{
+	local f objs="" rules=""
+
+	COUNT=()
+	for f in "$@"; do
+		# (Until read: no figure.)
+		COUNT[${f%%|*}]="- -"
+		objs+="	counter ${f%%|*} {}"$'\n'
+		rules+="		${f#*|} counter name ${f%%|*}"$'\n'
+	done
+	nft -f - <<NFT
+table netdev vlo_route_count {
+$objs
+	chain in {
+		type filter hook ingress device "vlo0" priority 0;
+$rules
+	}
+}
+NFT
+}
+
+count_read()
+{
+	local name p b
+
+	while read -r name p b; do
+		COUNT[$name]="$p $b"
+	done < <(nft -j list counters table netdev vlo_route_count |
+		jq -r '.nftables[] | .counter? // empty | "\(.name) \(.packets) \(.bytes)"')
+}
+
+count_stop()
+{
+	nft delete table netdev vlo_route_count
+}
+
 # rtt_min SRC DST: smallest round trip (ms, integer) of 3 pings.
 rtt_min()
 {
@@ -208,6 +281,27 @@ add_pairs()
 	check_ok "add IPv6 pair" route add vlo0 $A6 $B6
 }
 
+# check_lookups "DESC;REGEX;ARGS"...: the kernel's route for a locally
+# generated packet (ip route get ARGS; without `from`, what a socket that
+# did not bind gets from connect() or sendto()) matches REGEX. One ip
+# process for all (each costs a TCG guest about a second).
+check_lookups()
+{
+	local e desc re args i=0 cmds=""
+	local -a out
+
+	for e in "$@"; do
+		IFS=';' read -r _ _ args <<<"$e"
+		cmds+="route get $args"$'\n'
+	done
+	mapfile -t out < <(ip -o -force -batch - <<<"$cmds" 2>&1 || true)
+	for e in "$@"; do
+		IFS=';' read -r desc re _ <<<"$e"
+		check_match "route: $desc" "$re" "${out[i]:-}"
+		i=$((i + 1))
+	done
+}
+
 section_add()
 {
 	local rules show
@@ -221,24 +315,61 @@ section_add()
 	rules=$(ip -d rule show; ip -6 -d rule show)
 	quote_lines "$rules"
 	check_match "local rule moved (v4 and v6)" \
-		"^11:.*from all lookup local proto 118" "$rules"
+		"^13:.*from all lookup local proto 118" "$rules"
 	check_nomatch "nothing at preference 0" "^0:" "$rules"
-	check_eq "rules of the two pairs" 4 "$(grep -c "iif lo lookup .* proto 118" <<<"$rules")"
+	check_eq "rules of the two pairs" 4 "$(grep -c "^10:.* iif lo lookup .* proto 118" <<<"$rules" || true)"
+	check_eq "rules for unbound sockets (to A, to B; v4 and v6)" 4 \
+		"$(grep -c "^12:.* iif lo lookup .* proto 118" <<<"$rules" || true)"
+	check_eq "IPv6 rules for sources that are set" 2 \
+		"$(grep -cE "^11:	from (::|8000::)/1 iif lo lookup local proto 118" <<<"$rules" || true)"
 	show=$(route show vlo0)
 	quote_lines "$show"
 	check_eq "show vlo0" "vlo0 $A4 $B4|vlo0 $A6 $B6" "${show//$'\n'/|}"
+
+	# The routes for locally generated packets (what connect() sees):
+	# unbound to B takes vlo0 with source A, and the other way round;
+	# every other source keeps lo.
+	check_lookups \
+		"unbound IPv4 to B;^$B4 dev vlo0 .*src $A4( |$);$B4" \
+		"unbound IPv4 to A;^$A4 dev vlo0 .*src $B4( |$);$A4" \
+		"unbound IPv6 to B;^$B6 from :: dev vlo0 .*src $A6 ;$B6" \
+		"unbound IPv6 to A;^$A6 from :: dev vlo0 .*src $B6 ;$A6" \
+		"IPv4 A to B;^$B4 from $A4 dev vlo0 ;$B4 from $A4" \
+		"IPv6 A to B;^$B6 from $A6 dev vlo0 ;$B6 from $A6" \
+		"IPv4 C to B stays on lo;^local $B4 from $C4 dev lo ;$B4 from $C4" \
+		"IPv6 C to B stays on lo;^local $B6 from $C6 dev lo ;$B6 from $C6" \
+		"IPv4 B to B stays on lo;^local $B4 from $B4 dev lo ;$B4 from $B4" \
+		"IPv6 B to B stays on lo;^local $B6 from $B6 dev lo ;$B6 from $B6" \
+		"unbound IPv4 to C (no pair) stays on lo;^local $C4 dev lo ;$C4" \
+		"unbound IPv6 to C (no pair) stays on lo;^local $C6 from :: dev lo ;$C6"
 
 	# A second pair sharing A: its own rules and route for C, the rest
 	# shared; deleting it leaves the first pair as it was.
 	check_ok "add second IPv4 pair" route add vlo0 $A4 $C4
 	check_ok "add second IPv6 pair" route add vlo0 $C6 $A6
 	show=$(route show)
-	check_eq "show: 4 pairs" 4 "$(grep -c . <<<"$show")"
+	check_eq "show: 4 pairs" 4 "$(grep -c . <<<"$show" || true)"
+	check_lookups \
+		"unbound IPv4 to C, second pair;^$C4 dev vlo0 .*src $A4( |$);$C4" \
+		"unbound IPv6 to C, second pair;^$C6 from :: dev vlo0 .*src $A6 ;$C6" \
+		"unbound IPv4 to A: source from the first pair;^$A4 dev vlo0 .*src $B4( |$);$A4" \
+		"unbound IPv6 to A: source from the first pair;^$A6 from :: dev vlo0 .*src $B6 ;$A6"
 	ip link add vlo2 type vlo
 	ip link set vlo2 up
 	check_err "same pair via another device" "already routed via vlo0" \
 		route add vlo2 $A4 $B4
 	ip link del vlo2
+	# The first pair goes while the second has A: unbound sockets to A
+	# get C as source, B is an ordinary local address again.
+	check_ok "del first IPv4 pair, second left" route del vlo0 $A4 $B4
+	check_ok "del first IPv6 pair, second left" route del vlo0 $A6 $B6
+	check_lookups \
+		"unbound IPv4 to A, second pair only;^$A4 dev vlo0 .*src $C4( |$);$A4" \
+		"unbound IPv6 to A, second pair only;^$A6 from :: dev vlo0 .*src $C6 ;$A6" \
+		"unbound IPv4 to B, its pair gone;^local $B4 dev lo ;$B4" \
+		"unbound IPv6 to B, its pair gone;^local $B6 from :: dev lo ;$B6"
+	check_ok "add first IPv4 pair back" route add vlo0 $A4 $B4
+	check_ok "add first IPv6 pair back" route add vlo0 $A6 $B6
 	check_ok "del second IPv4 pair" route del vlo0 $C4 $A4
 	check_ok "del second IPv6 pair" route del vlo0 $A6 $C6
 	check_same "after del of the second pairs: as with the first pairs only" "$T/added"
@@ -478,7 +609,7 @@ section_xdp()
 	log "--- [${SECONDS}s] generic XDP on vlo0 sees A <-> B"
 	why=$(xdp_missing)
 	if [ -n "$why" ]; then
-		log "SKIP XDP checks: $why"
+		skip_check "XDP checks on vlo0: $why"
 		return
 	fi
 	if ! obj=$(xdp_obj 2>"$T/clang.err"); then
@@ -506,6 +637,87 @@ section_xdp()
 	ping_ok "XDP detached: IPv4" $A4 $B4 2
 }
 
+# Sockets that do not bind: the kernel picks the source when it routes,
+# and vlo-route's rules give them the other address of the pair and vlo0.
+# Counted by nftables on vlo0's ingress; lo must see none of it.
+section_unbound_ping()
+{
+	local fam a b
+
+	log "--- [${SECONDS}s] ping without -I (no bind) between A and B crosses vlo0, not lo"
+	count_start \
+		"req4_ab|ip saddr $A4 ip daddr $B4 icmp type echo-request" \
+		"rep4_ba|ip saddr $B4 ip daddr $A4 icmp type echo-reply" \
+		"req4_ba|ip saddr $B4 ip daddr $A4 icmp type echo-request" \
+		"rep4_ab|ip saddr $A4 ip daddr $B4 icmp type echo-reply" \
+		"req6_ab|ip6 saddr $A6 ip6 daddr $B6 icmpv6 type echo-request" \
+		"rep6_ba|ip6 saddr $B6 ip6 daddr $A6 icmpv6 type echo-reply" \
+		"req6_ba|ip6 saddr $B6 ip6 daddr $A6 icmpv6 type echo-request" \
+		"rep6_ab|ip6 saddr $A6 ip6 daddr $B6 icmpv6 type echo-reply"
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then a=$A4 b=$B4; else a=$A6 b=$B6; fi
+		mark
+		ping_unbound "unbound ping IPv$fam to B" $b
+		moved "unbound ping IPv$fam to B"
+		check_le "unbound ping IPv$fam to B: lo rx packets" 0 $D_LO_RXP
+		mark
+		ping_unbound "unbound ping IPv$fam to A" $a
+		moved "unbound ping IPv$fam to A"
+		check_le "unbound ping IPv$fam to A: lo rx packets" 0 $D_LO_RXP
+	done
+	count_read
+	count_stop
+	for fam in 4 6; do
+		log "unbound ping IPv$fam, packets on vlo0 ingress (nft): to B: A -> B" \
+			"request ${COUNT[req${fam}_ab]% *}, B -> A reply ${COUNT[rep${fam}_ba]% *};" \
+			"to A: B -> A request ${COUNT[req${fam}_ba]% *}, A -> B reply ${COUNT[rep${fam}_ab]% *}"
+		check_eq "unbound ping IPv$fam to B: requests from A seen on vlo0 ingress (nft)" \
+			5 "${COUNT[req${fam}_ab]% *}"
+		check_eq "unbound ping IPv$fam to B: replies to A seen on vlo0 ingress (nft)" \
+			5 "${COUNT[rep${fam}_ba]% *}"
+		check_eq "unbound ping IPv$fam to A: requests from B seen on vlo0 ingress (nft)" \
+			5 "${COUNT[req${fam}_ba]% *}"
+		check_eq "unbound ping IPv$fam to A: replies to B seen on vlo0 ingress (nft)" \
+			5 "${COUNT[rep${fam}_ab]% *}"
+	done
+}
+
+# flow_unbound FAM A B PORT: TCP connect() and UDP sendto() to B:PORT
+# from sockets that do not bind; the servers on B must see A as the peer,
+# nftables on vlo0's ingress count the bytes both ways, lo sees nothing.
+flow_unbound()
+{
+	local fam=$1 a=$2 b=$3 port=$4 n=10 size=1000 out ip=ip p b_ab b_ba min d
+	local -a flows=()
+
+	[ "$fam" = IPv4 ] || ip=ip6
+	d="unbound $fam to $b"
+	for p in tcp udp; do
+		flows+=("${p}_ab|$ip saddr $a $ip daddr $b $p dport $port"
+			"${p}_ba|$ip saddr $b $ip daddr $a $p sport $port")
+	done
+	count_start "${flows[@]}"
+	mark
+	out=$(python3 "$TRAFFIC" unbound "$b" "$port" $n $size || true)
+	moved "$d"
+	log "$d: $out"
+	check_eq "$d: source address the TCP and UDP servers saw is $a" \
+		"tcp from $a bytes $((n * size)) udp from $a echoed $n" "$out"
+	count_read
+	count_stop
+	for p in tcp udp; do
+		b_ab=${COUNT[${p}_ab]#* }
+		b_ba=${COUNT[${p}_ba]#* }
+		log "$d: ${p^^} on vlo0 ingress (nft): to $b $b_ab B, back $b_ba B"
+		check_ge "$d: ${p^^} $a -> $b bytes on vlo0 ingress (nft)" $((n * size)) "$b_ab"
+		# UDP: every datagram echoed; TCP: at least the handshake.
+		min=1
+		[ $p = tcp ] || min=$((n * size))
+		check_ge "$d: ${p^^} $b -> $a bytes on vlo0 ingress (nft)" $min "$b_ba"
+	done
+	check_le "$d: lo rx packets" 0 $D_LO_RXP
+}
+
 # del_pairs: remove both pairs; rules, routes and sysctls as before add.
 del_pairs()
 {
@@ -525,6 +737,9 @@ section_del()
 	check_eq "no state left in /run/vlo-route" no \
 		"$([ -e "/run/vlo-route/netns-$ino" ] && echo yes || echo no)"
 	check_err "del again" "no pair" route del vlo0 $A4 $B4
+	check_lookups \
+		"after del: unbound IPv4 to B on lo;^local $B4 dev lo ;$B4" \
+		"after del: unbound IPv6 to B on lo;^local $B6 from :: dev lo ;$B6"
 	for fam in 4 6; do
 		if [ $fam = 4 ]; then a=$A4 b=$B4; else a=$A6 b=$B6; fi
 		mark
@@ -547,6 +762,7 @@ helper)
 	flow_ping IPv4 $A4 $B4
 	flow_ping IPv6 $A6 $B6
 	check_capture "${PING_FLOWS[@]}"
+	section_unbound_ping
 	section_del
 	;;
 traffic)
@@ -565,6 +781,16 @@ traffic)
 	flow_tcp IPv6 $A6 $B6 5202
 	flow_udp IPv4 $A4 $B4
 	flow_udp IPv6 $A6 $B6
+	log "--- [${SECONDS}s] TCP and UDP without bind to B cross vlo0 with source A"
+	flow_unbound IPv4 $A4 $B4 7001
+	flow_unbound IPv6 $A6 $B6 7001
+	log "--- [${SECONDS}s] the same between host addresses (/32, /128) D and E"
+	check_ok "add IPv4 pair of /32 addresses" route add vlo0 $D4 $E4
+	check_ok "add IPv6 pair of /128 addresses" route add vlo0 $D6 $E6
+	flow_unbound IPv4 $D4 $E4 7001
+	flow_unbound IPv6 $D6 $E6 7001
+	check_ok "del IPv4 pair of /32 addresses" route del vlo0 $D4 $E4
+	check_ok "del IPv6 pair of /128 addresses" route del vlo0 $D6 $E6
 	section_raw
 	check_capture "${TRAFFIC_FLOWS[@]}"
 	section_netem

@@ -7,6 +7,13 @@
 #       send COUNT datagrams of SIZE bytes from SRC to DST:PORT, one at a
 #       time; a socket on DST:PORT in the same process echoes each back;
 #       prints "sent N echoed M bytes B" (B: both directions)
+#   unbound DST PORT COUNT SIZE
+#       from sockets that do not bind (the kernel picks their source): a
+#       TCP connect() to DST:PORT sending COUNT x SIZE bytes, then COUNT
+#       UDP datagrams of SIZE bytes sent with sendto() to DST:PORT, each
+#       echoed back; the servers listen on DST:PORT in the same process;
+#       prints "tcp from PEER bytes B udp from PEERS echoed M" (PEER: the
+#       source address the TCP server saw; PEERS: those the UDP server saw)
 #   raw-ping DEV SRC DST COUNT
 #       craft COUNT ICMP (IPv4) or ICMPv6 echo requests SRC -> DST in
 #       Ethernet frames to DEV's own MAC address, send them with an AF_PACKET
@@ -55,6 +62,58 @@ def udp_pair(src, dst, port, count, size):
             nbytes += len(data)
     print(f"sent {sent} echoed {echoed} bytes {nbytes}")
     return 0 if echoed == sent else 1
+
+
+def unbound(dst, port, count, size):
+    """TCP and UDP to DST:PORT from sockets that never bind."""
+    fam, port, count, size = family(dst), int(port), int(count), int(size)
+    payload = (bytes(range(256)) * (size // 256 + 1))[:size]
+
+    server = socket.socket(fam, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((dst, port))
+    server.listen(1)
+    server.settimeout(5)
+    client = socket.socket(fam, socket.SOCK_STREAM)
+    client.settimeout(5)
+    client.connect((dst, port))
+    conn, peer = server.accept()
+    conn.settimeout(5)
+    for _ in range(count):
+        client.sendall(payload)
+    client.shutdown(socket.SHUT_WR)
+    got = 0
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        got += len(data)
+    conn.close()
+    client.close()
+    server.close()
+    tcp = f"tcp from {peer[0]} bytes {got}"
+
+    server = socket.socket(fam, socket.SOCK_DGRAM)
+    server.bind((dst, port))
+    server.settimeout(2)
+    client = socket.socket(fam, socket.SOCK_DGRAM)
+    client.settimeout(2)
+    peers = set()
+    echoed = 0
+    for _ in range(count):
+        client.sendto(payload, (dst, port))
+        try:
+            data, udp_peer = server.recvfrom(65535)
+            peers.add(udp_peer[0])
+            server.sendto(data, udp_peer)
+            data = client.recv(65535)
+        except socket.timeout:
+            continue
+        if data == payload:
+            echoed += 1
+    udp = f"udp from {','.join(sorted(peers)) or '-'} echoed {echoed}"
+    print(f"{tcp} {udp}")
+    return 0
 
 
 def csum(data):
@@ -136,7 +195,8 @@ def raw_ping(dev, src, dst, count):
 
 
 def main(argv):
-    cmds = {"udp-pair": (udp_pair, 5), "raw-ping": (raw_ping, 4)}
+    cmds = {"udp-pair": (udp_pair, 5), "unbound": (unbound, 4),
+            "raw-ping": (raw_ping, 4)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__ or "usage: see the header of this file", file=sys.stderr)
         return 2
