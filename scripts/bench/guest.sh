@@ -68,8 +68,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Addresses: the vlo pair is routed over vlob by vlo-route; the anchor pair
 # sits on lo and takes the kernel's ordinary local path. Both pairs see the
-# same policy rules (vlo-route's two rules are tried first for both), so
-# the only difference is the device that carries the packets.
+# same policy rules before the local rule (the lo pair passes vlo-route's
+# four IPv4 rules, the vlo pair matches at its first two), so the only
+# difference is the device that carries the packets.
 VA=10.199.0.1
 VB=10.199.0.2
 LA=10.198.0.1
