@@ -34,4 +34,8 @@ has VLO_HAVE_DROP_REASON_DEV_READY 'SKB_DROP_REASON_DEV_READY,' \
 	net/dropreason-core.h net/dropreason.h linux/skbuff.h
 has VLO_HAVE_DROP_REASON_PKT_TOO_SMALL 'SKB_DROP_REASON_PKT_TOO_SMALL,' \
 	net/dropreason-core.h net/dropreason.h linux/skbuff.h
+# Until 6.2 (removed later): counter reads that disable interrupts where
+# 32-bit uniprocessor kernels need it.
+has VLO_HAVE_U64_STATS_FETCH_IRQ 'u64_stats_fetch_begin_irq\(' \
+	linux/u64_stats_sync.h
 echo

@@ -11,6 +11,7 @@
 #include <linux/version.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/u64_stats_sync.h>
 
 #if KERNEL_VERSION(5, 10, 0) > LINUX_VERSION_CODE
 #error "vlo supports Linux 5.10 and later"
@@ -71,6 +72,31 @@ static inline void vlo_drop_too_small(struct sk_buff *skb)
 	kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL);
 #else
 	kfree_skb(skb);
+#endif
+}
+
+/*
+ * Reading per-CPU counters: until 6.2, 32-bit uniprocessor kernels need
+ * the _irq variants (interrupts off), as lo uses them, or a read can tear.
+ * 6.2 made the plain ones do that and later kernels dropped the _irq ones.
+ */
+static inline unsigned int
+vlo_stats_fetch_begin(const struct u64_stats_sync *syncp)
+{
+#ifdef VLO_HAVE_U64_STATS_FETCH_IRQ
+	return u64_stats_fetch_begin_irq(syncp);
+#else
+	return u64_stats_fetch_begin(syncp);
+#endif
+}
+
+static inline bool vlo_stats_fetch_retry(const struct u64_stats_sync *syncp,
+					 unsigned int start)
+{
+#ifdef VLO_HAVE_U64_STATS_FETCH_IRQ
+	return u64_stats_fetch_retry_irq(syncp, start);
+#else
+	return u64_stats_fetch_retry(syncp, start);
 #endif
 }
 

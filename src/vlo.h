@@ -47,8 +47,6 @@ enum vlo_counter {
 
 struct vlo_priv {
 	struct vlo_pcpu_stats __percpu *stats;
-	/* Hide looped frames from ETH_P_ALL taps on receive (vlo_capture.c). */
-	bool capture_once;
 };
 
 extern struct rtnl_link_ops vlo_link_ops;
@@ -57,7 +55,10 @@ extern const struct ethtool_ops vlo_ethtool_ops;
 void vlo_setup(struct net_device *dev);
 void vlo_read_counters(struct net_device *dev, u64 *counters);
 
-int vlo_capture_set(struct net_device *dev, bool on);
-void vlo_capture_release(struct net_device *dev);
+int vlo_rx_handler_claim(struct net_device *dev);
+void vlo_rx_handler_release(struct net_device *dev);
+
+int vlo_inet_defaults_register(void);
+void vlo_inet_defaults_unregister(void);
 
 #endif /* VLO_H */

@@ -6,6 +6,7 @@
 #include <linux/netdevice.h>
 #include <linux/string.h>
 
+#include "vlo_compat.h"
 #include "vlo.h"
 
 void vlo_read_counters(struct net_device *dev, u64 *counters)
@@ -20,14 +21,14 @@ void vlo_read_counters(struct net_device *dev, u64 *counters)
 		unsigned int start;
 
 		do {
-			start = u64_stats_fetch_begin(&s->syncp);
+			start = vlo_stats_fetch_begin(&s->syncp);
 			lp = u64_stats_read(&s->looped_packets);
 			lb = u64_stats_read(&s->looped_bytes);
 			dp = u64_stats_read(&s->backlog_drops);
 			db = u64_stats_read(&s->backlog_drop_bytes);
 			cd = u64_stats_read(&s->carrier_drops);
 			hd = u64_stats_read(&s->header_drops);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
+		} while (vlo_stats_fetch_retry(&s->syncp, start));
 
 		counters[VLO_TX_PACKETS] += lp + dp;
 		counters[VLO_TX_BYTES] += lb + db;
