@@ -164,13 +164,17 @@ static void vlo_dev_free(struct net_device *dev)
  * Every neighbour of a vlo device is the device itself (NOARP entries carry
  * its own MAC), so a header built with no destination names the device
  * rather than eth_header()'s 00:00:00:00:00:00, which would come back as
- * PACKET_OTHERHOST.
+ * PACKET_OTHERHOST. So does a header built for 00:00:00:00:00:00, lo's
+ * address, which programs written for lo give (and packet sockets pass
+ * when a SOCK_DGRAM send has an address of length 0).
  */
 static int vlo_header_create(struct sk_buff *skb, struct net_device *dev,
 			     unsigned short type, const void *daddr,
 			     const void *saddr, unsigned int len)
 {
-	return eth_header(skb, dev, type, daddr ?: dev->dev_addr, saddr, len);
+	if (!daddr || is_zero_ether_addr(daddr))
+		daddr = dev->dev_addr;
+	return eth_header(skb, dev, type, daddr, saddr, len);
 }
 
 static const struct header_ops vlo_header_ops = {

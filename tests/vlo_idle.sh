@@ -6,7 +6,7 @@
 # solicitations and MLD reports on it; lo has no link-local address and
 # sends nothing. vlo devices are made with addrgenmode none (also after a
 # move to another namespace, which resets per-device settings). Counted by
-# tcpdump on the device from before it comes up; the same capture after
+# tcpdump on the device from before it is ready for IPv6; the same capture after
 # `addrgenmode eui64` must see the kernel's frames, so the capture itself
 # is shown to work.
 
@@ -25,17 +25,20 @@ T=$(tmpdir)
 ns_create NS ipv6
 [ -d "/proc/sys/net/ipv6" ] || skip "no IPv6 in this kernel"
 
-# idle_frames DEV: frames on DEV from before it comes up until IDLE seconds
-# after, nothing sent by the test.
+# idle_frames DEV: frames on DEV from the moment IPv6 sees it ready (up
+# with carrier: tcpdump needs it up, so it comes up without carrier first)
+# until IDLE seconds after, nothing sent by the test.
 idle_frames()
 {
 	local f=$T/$1-$RANDOM.pcap
 
 	in_ns ip link set "$1" down
-	capture_start "$1" "$f"
+	in_ns ip link set "$1" carrier off
 	in_ns ip link set "$1" up
+	capture_start "$1" "$f"
+	in_ns ip link set "$1" carrier on
 	sleep "$IDLE"
-	capture_stop "$f"
+	capture_stop "$f" >&2
 	pcap_count "$f"
 }
 

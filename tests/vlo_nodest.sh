@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Frames whose sender gives no destination. On vlo every neighbour is the
-# device itself, so a header built with no destination (a packet socket's
-# SOCK_DGRAM send without an address) names the device's own MAC and the
+# device itself, so a header built with no destination (a bound packet
+# socket's SOCK_DGRAM send()), or for lo's address 00:00:00:00:00:00 (what
+# programs written for lo give), names the device's own MAC and the
 # frame is received as PACKET_HOST, where eth_header() would have written
 # 00:00:00:00:00:00 and the frame come back PACKET_OTHERHOST (dropped by
-# IPv4). Programs written for lo send to lo's address 00:00:00:00:00:00:
-# a vlo device may take that address (`ip link set DEV address
-# 00:00:00:00:00:00`, also at creation), and then receives their frames as
-# its own. Multicast addresses stay refused. Counted by the receiving
-# sockets.
+# IPv4). Programs written for lo that build whole frames to lo's address
+# 00:00:00:00:00:00 (SOCK_RAW): a vlo device may take that address (`ip
+# link set DEV address 00:00:00:00:00:00`, also at creation), and then
+# receives their frames as its own. Multicast addresses stay refused.
+# Counted by the receiving sockets.
 
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
@@ -37,7 +38,7 @@ received_by_udp()
 	local name=$1
 
 	shift
-	in_ns "${UDP4[@]}" count -d 10.9.9.1 -p "$PORT" -t 4 -r "$T/$name.ready" \
+	in_ns "${UDP4[@]}" count -d 10.9.9.1 -p "$PORT" -n "$N" -t 30 -r "$T/$name.ready" \
 		>"$T/$name.count" &
 	bg_track $!
 	wait_for 20 test -f "$T/$name.ready" || die "receiver did not start"
@@ -47,8 +48,10 @@ received_by_udp()
 	cat "$T/$name.count"
 }
 
-check_eq "SOCK_DGRAM with no address: datagrams received" "$N" \
-	"$(received_by_udp nodest --no-dest)"
+check_eq "SOCK_DGRAM send() with no address: datagrams received" "$N" \
+	"$(received_by_udp bound --bound)"
+check_eq "SOCK_DGRAM sendto() $ZERO: datagrams received" \
+	"$N" "$(received_by_udp zerodest --zero-dest)"
 out=$(pkt loop -i nd0 -n "$N")
 check_eq "frames to the device's MAC: received as host" "$N" "$(kv host "$out")"
 out=$(pkt loop -i nd0 -n "$N" -d "$ZERO")
@@ -61,8 +64,8 @@ out=$(pkt loop -i nd0 -n "$N" -d "$ZERO")
 check_eq "frames to $ZERO, device has $ZERO: received as host" "$N" "$(kv host "$out")"
 check_eq "UDP in frames to $ZERO: datagrams received" "$N" \
 	"$(received_by_udp zero --dmac "$ZERO")"
-check_eq "SOCK_DGRAM with no address, device has $ZERO" "$N" \
-	"$(received_by_udp zero-nodest --no-dest)"
+check_eq "SOCK_DGRAM send() with no address, device has $ZERO" "$N" \
+	"$(received_by_udp zero-bound --bound)"
 in_ns ip link set nd0 down
 check_ok "up again with $ZERO" in_ns ip link set nd0 up
 

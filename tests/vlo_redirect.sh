@@ -33,7 +33,7 @@ UDP4=(python3 "$TESTDIR/vlo_udp4.py")
 # udp_count ADDR SECONDS READY: count datagrams to ADDR:PORT in $NS.
 udp_count()
 {
-	in_ns "${UDP4[@]}" count -d "$1" -p "$PORT" -t "$2" -r "$3"
+	in_ns "${UDP4[@]}" count -d "$1" -p "$PORT" -n "$N" -t "$2" -r "$3"
 }
 
 # ------------------------------------------------- OTHERHOST, mark kept
@@ -50,7 +50,7 @@ in_ns tc filter add dev ra ingress matchall \
 in_ns tc qdisc add dev rd0 clsact
 in_ns tc filter add dev rd0 ingress pref 1 protocol ip handle 42 fw action pass
 
-udp_count 10.9.6.1 6 "$T/ready1" >"$T/count1" &
+udp_count 10.9.6.1 30 "$T/ready1" >"$T/count1" &
 bg_track $!
 wait_for 20 test -f "$T/ready1" || die "receiver did not start"
 # IPv4/UDP frames from rb to ra, addressed to rd0's MAC: not ra's.
@@ -88,7 +88,7 @@ in_ns tc qdisc add dev vxa clsact
 in_ns tc filter add dev vxa ingress matchall action mirred egress redirect dev rd0
 
 kmsg_mark
-udp_count 10.9.8.1 6 "$T/ready2" >"$T/count2" &
+udp_count 10.9.8.1 30 "$T/ready2" >"$T/count2" &
 bg_track $!
 wait_for 20 test -f "$T/ready2" || die "receiver did not start"
 ip netns exec "$NB" python3 -c '

@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """IPv4/UDP datagrams sent through a packet socket, and counted.
 
-    vlo_udp4.py send -i DEV -n N -s SRC -d DST -p PORT (--dmac MAC | --no-dest)
-    vlo_udp4.py count -d ADDR -p PORT -t SECONDS -r READY_FILE
+    vlo_udp4.py send -i DEV -n N -s SRC -d DST -p PORT \
+                (--dmac MAC | --zero-dest | --bound)
+    vlo_udp4.py count -d ADDR -p PORT -n N -t SECONDS -r READY_FILE
 
 send, --dmac: SOCK_RAW frames to MAC (the Ethernet header built here);
---no-dest: SOCK_DGRAM with no link-layer address, so the device's header
-code builds the header and chooses the destination. Payloads are
+--zero-dest: SOCK_DGRAM, sendto() lo's address 00:00:00:00:00:00;
+--bound: SOCK_DGRAM bound to DEV, send() with no address at all. With
+either, the device's header code builds the header. (Not sendto() with an
+address of length 0: packet sockets then use the address bytes anyway,
+which Python leaves unset.) Payloads are
 "vlo-udp4 <i>"; prints sent=N. count: a UDP socket bound to ADDR:PORT
-creates READY_FILE once bound, then counts those payloads for SECONDS and
-prints the count.
+creates READY_FILE once bound, then counts those payloads until N arrived
+(and 0.5 s more, for extra copies) or SECONDS passed, and prints the count.
 """
 
 import argparse
@@ -47,12 +51,14 @@ def count(a):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((a.dst, a.port))
     open(a.ready, "w").close()
-    s.settimeout(0.2)
+    s.settimeout(0.1)
     n, end = 0, time.monotonic() + a.seconds
     while time.monotonic() < end:
         try:
             if s.recv(2048).startswith(b"vlo-udp4 "):
                 n += 1
+                if n == a.expect:
+                    end = min(end, time.monotonic() + 0.5)
         except socket.timeout:
             pass
     print(n)
@@ -64,6 +70,7 @@ def main():
         ap = argparse.ArgumentParser()
         ap.add_argument("-d", dest="dst", required=True)
         ap.add_argument("-p", dest="port", type=int, required=True)
+        ap.add_argument("-n", dest="expect", type=int, required=True)
         ap.add_argument("-t", dest="seconds", type=float, required=True)
         ap.add_argument("-r", dest="ready", required=True)
         return count(ap.parse_args(sys.argv[2:]))
@@ -77,12 +84,15 @@ def main():
     ap.add_argument("-p", dest="port", type=int, required=True)
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--dmac")
-    g.add_argument("--no-dest", action="store_true")
+    g.add_argument("--zero-dest", action="store_true")
+    g.add_argument("--bound", action="store_true")
     a = ap.parse_args(sys.argv[2:])
 
-    if a.no_dest:
+    if a.zero_dest or a.bound:
         s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
                           socket.htons(ETH_P_IP))
+        if a.bound:
+            s.bind((a.dev, ETH_P_IP))
     else:
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         dmac = bytes.fromhex(a.dmac.replace(":", ""))
@@ -90,9 +100,10 @@ def main():
                              .read().strip().replace(":", ""))
     for i in range(a.count):
         pkt = ip_udp(a.src, a.dst, a.port, b"vlo-udp4 %d" % i, i)
-        if a.no_dest:
-            # (ifname, proto): no address, sll_halen 0.
-            s.sendto(pkt, (a.dev, ETH_P_IP))
+        if a.bound:
+            s.send(pkt)
+        elif a.zero_dest:
+            s.sendto(pkt, (a.dev, ETH_P_IP, 0, 0, bytes(6)))
         else:
             s.sendto(dmac + smac + struct.pack("!H", ETH_P_IP) + pkt,
                      (a.dev, 0))
