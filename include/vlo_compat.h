@@ -12,6 +12,8 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/u64_stats_sync.h>
+#include <net/inet_sock.h>
+#include <linux/ipv6.h>
 
 #if KERNEL_VERSION(5, 10, 0) > LINUX_VERSION_CODE
 #error "vlo supports Linux 5.10 and later"
@@ -98,6 +100,34 @@ static inline bool vlo_stats_fetch_retry(const struct u64_stats_sync *syncp,
 #else
 	return u64_stats_fetch_retry(syncp, start);
 #endif
+}
+
+/*
+ * IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP of a full inet socket, read as
+ * sk_mc_loop() reads it (by the socket's family), which cannot be called
+ * from ndo_start_xmit: it answers false inside a transmit. Bitfields until
+ * 6.5, flag bits since.
+ */
+static inline bool vlo_sk_mc_loop(const struct sock *sk)
+{
+	switch (sk->sk_family) {
+	case AF_INET:
+#ifdef VLO_HAVE_INET_FLAGS_MC_LOOP
+		return inet_test_bit(MC_LOOP, sk);
+#else
+		return inet_sk(sk)->mc_loop;
+#endif
+#if IS_ENABLED(CONFIG_IPV6)
+	case AF_INET6:
+#ifdef VLO_HAVE_INET_FLAGS_MC6_LOOP
+		return inet6_test_bit(MC6_LOOP, sk);
+#else
+		return inet6_sk(sk)->mc_loop;
+#endif
+#endif
+	default:
+		return false;
+	}
 }
 
 #endif /* VLO_COMPAT_H */

@@ -17,6 +17,7 @@ static const char vlo_counter_names[VLO_NR_COUNTERS][ETH_GSTRING_LEN] = {
 	[VLO_RX_PACKETS]	= "rx_packets",
 	[VLO_RX_BYTES]		= "rx_bytes",
 	[VLO_RX_BACKLOG_DROPS]	= "rx_backlog_drops",
+	[VLO_TX_LOOPED_BY_STACK] = "tx_looped_by_stack",
 	[VLO_TX_CARRIER_DROPS]	= "tx_carrier_drops",
 	[VLO_TX_HEADER_DROPS]	= "tx_header_drops",
 };

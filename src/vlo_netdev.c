@@ -37,6 +37,16 @@ static void vlo_count_backlog_drop(struct vlo_priv *priv, unsigned int len)
 	u64_stats_update_end(&s->syncp);
 }
 
+static void vlo_count_stack_looped(struct vlo_priv *priv, unsigned int len)
+{
+	struct vlo_pcpu_stats *s = this_cpu_ptr(priv->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->stack_looped_packets);
+	u64_stats_add(&s->stack_looped_bytes, len);
+	u64_stats_update_end(&s->syncp);
+}
+
 /* Frames refused before they are looped: rare, so one helper for both. */
 static void vlo_count_refused(struct vlo_priv *priv, bool no_carrier)
 {
@@ -77,6 +87,13 @@ static netdev_tx_t vlo_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	skb_tx_timestamp(skb);
+	/* Local receivers already have the IP stack's own copy of it. */
+	if (unlikely(is_multicast_ether_addr(skb->data)) &&
+	    vlo_stack_loops_it(skb)) {
+		vlo_count_stack_looped(priv, len);
+		consume_skb(skb);
+		return NETDEV_TX_OK;
+	}
 	/* A TX delivery time must not pass for an RX timestamp. */
 	vlo_clear_tstamp(skb);
 	/* The sender's socket stops paying for a frame it no longer owns. */
@@ -86,10 +103,12 @@ static netdev_tx_t vlo_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * route kept for a classifier (netif_keep_dst) would skip input
 	 * routing, whose dst_discard or ip6_forward it then meets: drop it.
 	 * A redirect may bring a packet type its first device gave it;
-	 * eth_type_trans() sets only the other types. Like lo, the frame
-	 * keeps its mark, priority and conntrack entry.
+	 * eth_type_trans() sets only the other types. Extensions (IPsec
+	 * state, tc chain, ...) describe the way out, as for veth. Like lo,
+	 * the frame keeps its mark, priority and conntrack entry.
 	 */
 	skb_dst_drop(skb);
+	skb_ext_reset(skb);
 	skb->pkt_type = PACKET_HOST;
 	skb->protocol = eth_type_trans(skb, dev);
 	/* A frame redirected from ingress has its header in the csum. */
@@ -133,22 +152,8 @@ static int vlo_dev_init(struct net_device *dev)
 {
 	struct vlo_priv *priv = netdev_priv(dev);
 
-	int err;
-
 	priv->stats = netdev_alloc_pcpu_stats(struct vlo_pcpu_stats);
-	if (!priv->stats)
-		return -ENOMEM;
-	err = vlo_rx_handler_claim(dev);
-	if (err) {
-		free_percpu(priv->stats);
-		priv->stats = NULL;
-	}
-	return err;
-}
-
-static void vlo_dev_uninit(struct net_device *dev)
-{
-	vlo_rx_handler_release(dev);
+	return priv->stats ? 0 : -ENOMEM;
 }
 
 /* Runs once the last reference is gone, so no reader can see freed stats. */
@@ -164,17 +169,14 @@ static void vlo_dev_free(struct net_device *dev)
  * Every neighbour of a vlo device is the device itself (NOARP entries carry
  * its own MAC), so a header built with no destination names the device
  * rather than eth_header()'s 00:00:00:00:00:00, which would come back as
- * PACKET_OTHERHOST. So does a header built for 00:00:00:00:00:00, lo's
- * address, which programs written for lo give (and packet sockets pass
- * when a SOCK_DGRAM send has an address of length 0).
+ * PACKET_OTHERHOST. An all-zero destination given by the caller stays
+ * what it is: a device that wants lo's frames takes lo's address.
  */
 static int vlo_header_create(struct sk_buff *skb, struct net_device *dev,
 			     unsigned short type, const void *daddr,
 			     const void *saddr, unsigned int len)
 {
-	if (!daddr || is_zero_ether_addr(daddr))
-		daddr = dev->dev_addr;
-	return eth_header(skb, dev, type, daddr, saddr, len);
+	return eth_header(skb, dev, type, daddr ?: dev->dev_addr, saddr, len);
 }
 
 static const struct header_ops vlo_header_ops = {
@@ -207,7 +209,6 @@ static int vlo_validate_addr(struct net_device *dev)
 
 static const struct net_device_ops vlo_netdev_ops = {
 	.ndo_init		= vlo_dev_init,
-	.ndo_uninit		= vlo_dev_uninit,
 	.ndo_start_xmit		= vlo_xmit,
 	.ndo_get_stats64	= vlo_get_stats64,
 	.ndo_change_carrier	= vlo_change_carrier,
@@ -234,7 +235,7 @@ void vlo_setup(struct net_device *dev)
 	 * with itself, so it can change while up; netpoll would call xmit
 	 * with interrupts off, where the backlog must not be entered. A
 	 * bridge port would send every flooded frame straight back into the
-	 * bridge (two ports: a storm), so bridges are told no, as for lo.
+	 * bridge (two ports: a storm), so bridges are told no, as lo is.
 	 */
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE |
 			   IFF_DISABLE_NETPOLL | IFF_DONT_BRIDGE;

@@ -58,6 +58,20 @@ check_match "addrgenmode none after a namespace move" "addrgenmode none" \
 	"$(in_ns ip -d link show dev id0)"
 check_eq "frames after up in the new namespace" 0 "$(idle_frames id0)"
 
+# Below 1280 bytes IPv6 drops the device's settings and makes them anew
+# when the MTU is back: vlo's setting must come back with them.
+in_ns ip link set id0 down
+in_ns ip link set id0 mtu 1200
+in_ns ip link set id0 mtu 1500
+check_match "addrgenmode none after the MTU dipped below 1280" "addrgenmode none" \
+	"$(in_ns ip -d link show dev id0)"
+check_eq "frames after up, after the MTU dip" 0 "$(idle_frames id0)"
+in_ns ip link add id1 mtu 1000 type vlo
+in_ns ip link set id1 mtu 65536
+check_match "made with MTU 1000, raised: addrgenmode none" "addrgenmode none" \
+	"$(in_ns ip -d link show dev id1)"
+check_eq "frames after up, made with MTU 1000" 0 "$(idle_frames id1)"
+
 # The control: with a link-local address the kernel speaks on the device.
 in_ns ip link set id0 addrgenmode eui64
 check_ge "frames after up with addrgenmode eui64 (RS, MLD)" 1 "$(idle_frames id0)"

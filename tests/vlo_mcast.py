@@ -3,14 +3,17 @@
 """Count how often local receivers get each datagram sent to a group.
 
     vlo_mcast.py -i DEV -g GROUP [-s SRC] [-n N] [-t TTL] [-r RECEIVERS]
+                 [-L] [-w SECONDS]
 
 Joins GROUP on DEV with RECEIVERS sockets (IPv4 or IPv6 from GROUP's form;
 for an IPv4 broadcast address nothing is joined: SO_BROADCAST), sends N
 datagrams of distinct payload to GROUP out of DEV with multicast TTL / hop
-limit TTL, and prints one line: sent=N received=R per_datagram=min,max
-where R counts every datagram every receiver got and per_datagram is the
-fewest and most copies of one datagram one receiver got. The count is the
-receivers' own: nothing is read from the device.
+limit TTL (-L: with IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP off), waits
+until every receiver has every datagram (at most SECONDS) and 0.5 s more
+for extra copies, and prints one line: sent=N received=R
+per_datagram=min,max where R counts every datagram every receiver got and
+per_datagram is the fewest and most copies of one datagram one receiver
+got. The count is the receivers' own: nothing is read from the device.
 """
 
 import argparse
@@ -51,7 +54,7 @@ def v6_receiver(dev, group):
     return s
 
 
-def sender(dev, group, v6, bcast, src, ttl):
+def sender(dev, group, v6, bcast, src, ttl, loop):
     fam = socket.AF_INET6 if v6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
@@ -59,6 +62,7 @@ def sender(dev, group, v6, bcast, src, ttl):
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF,
                      ifindex(dev))
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ttl)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, loop)
         if src:
             s.bind((src, 0, 0, 0))
         return s, (group, PORT, 0, ifindex(dev))
@@ -70,6 +74,7 @@ def sender(dev, group, v6, bcast, src, ttl):
                             socket.inet_aton(src or "0.0.0.0"), ifindex(dev))
         s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, mreqn)
         s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, loop)
     if src:
         s.bind((src, 0))
     return s, (group, PORT)
@@ -83,8 +88,9 @@ def main():
     ap.add_argument("-n", dest="count", type=int, default=5)
     ap.add_argument("-t", dest="ttl", type=int, default=1)
     ap.add_argument("-r", dest="receivers", type=int, default=1)
-    ap.add_argument("-w", dest="wait", type=float, default=1.0,
-                    help="seconds to wait for late copies")
+    ap.add_argument("-L", dest="noloop", action="store_true")
+    ap.add_argument("-w", dest="wait", type=float, default=20.0,
+                    help="seconds to wait for every datagram at most")
     a = ap.parse_args()
 
     addr = ipaddress.ip_address(a.group)
@@ -92,13 +98,18 @@ def main():
     bcast = not v6 and not addr.is_multicast
     rx = [v6_receiver(a.dev, a.group) if v6 else
           v4_receiver(a.dev, a.group, bcast) for _ in range(a.receivers)]
-    tx, dest = sender(a.dev, a.group, v6, bcast, a.src, a.ttl)
+    tx, dest = sender(a.dev, a.group, v6, bcast, a.src, a.ttl,
+                      0 if a.noloop else 1)
 
     for i in range(a.count):
         tx.sendto(b"vlo-mcast %d" % i, dest)
     copies = [dict() for _ in rx]
     end = time.monotonic() + a.wait
+    complete = False
     while True:
+        if not complete and all(len(c) == a.count for c in copies):
+            complete = True
+            end = min(end, time.monotonic() + 0.5)
         left = end - time.monotonic()
         if left <= 0:
             break
