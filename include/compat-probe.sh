@@ -34,4 +34,12 @@ has VLO_HAVE_DROP_REASON_DEV_READY 'SKB_DROP_REASON_DEV_READY,' \
 	net/dropreason-core.h net/dropreason.h linux/skbuff.h
 has VLO_HAVE_DROP_REASON_PKT_TOO_SMALL 'SKB_DROP_REASON_PKT_TOO_SMALL,' \
 	net/dropreason-core.h net/dropreason.h linux/skbuff.h
+# Until 6.2 (removed later): counter reads that disable interrupts where
+# 32-bit uniprocessor kernels need it.
+has VLO_HAVE_U64_STATS_FETCH_IRQ 'u64_stats_fetch_begin_irq\(' \
+	linux/u64_stats_sync.h
+# 6.5 / 6.6: IP_MULTICAST_LOOP and IPV6_MULTICAST_LOOP moved from
+# bitfields to inet_flags bits.
+has VLO_HAVE_INET_FLAGS_MC_LOOP 'INET_FLAGS_MC_LOOP[[:space:]]*=' net/inet_sock.h
+has VLO_HAVE_INET_FLAGS_MC6_LOOP 'INET_FLAGS_MC6_LOOP[[:space:]]*=' net/inet_sock.h
 echo

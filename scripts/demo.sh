@@ -83,7 +83,7 @@ echo "tcpdump listens on vlo0 in the background while ping sends 3 echo"
 echo "requests from $A to $B; the replies come back the same way."
 echo "Every frame vlo0 sends comes back into vlo0, so tcpdump prints each"
 echo "frame twice: first the copy going out, then the same frame coming in."
-echo "(tcpdump -Q in, or the capture-once flag of ethtool, shows it once.)"
+echo "(tcpdump -Q in shows it once.)"
 echo "No ARP (vlo0 is NOARP): frames carry vlo0's own MAC as destination."
 tcpdump -i vlo0 -n -e -l -c 12 > /tmp/capture.txt 2> /tmp/tcpdump.err &
 tcpdump_pid=$!

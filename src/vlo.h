@@ -21,13 +21,16 @@
 /*
  * Counters kept per CPU by the data path. A looped frame counts once, as
  * both sent and received, like on lo; the reported TX figures add the
- * frames the backlog refused to those it took.
+ * frames the backlog refused, and the multicast and broadcast that the IP
+ * stack delivers locally itself (vlo_mcast.c), to those it took.
  */
 struct vlo_pcpu_stats {
 	u64_stats_t looped_packets;
 	u64_stats_t looped_bytes;
 	u64_stats_t backlog_drops;
 	u64_stats_t backlog_drop_bytes;
+	u64_stats_t stack_looped_packets;
+	u64_stats_t stack_looped_bytes;
 	u64_stats_t carrier_drops;
 	u64_stats_t header_drops;
 	struct u64_stats_sync syncp;
@@ -40,6 +43,7 @@ enum vlo_counter {
 	VLO_RX_PACKETS,
 	VLO_RX_BYTES,
 	VLO_RX_BACKLOG_DROPS,
+	VLO_TX_LOOPED_BY_STACK,
 	VLO_TX_CARRIER_DROPS,
 	VLO_TX_HEADER_DROPS,
 	VLO_NR_COUNTERS
@@ -47,8 +51,8 @@ enum vlo_counter {
 
 struct vlo_priv {
 	struct vlo_pcpu_stats __percpu *stats;
-	/* Hide looped frames from ETH_P_ALL taps on receive (vlo_capture.c). */
-	bool capture_once;
+	/* IPv6 dropped its settings (MTU < 1280): apply ours when it is back. */
+	bool ipv6_defaults_pending;
 };
 
 extern struct rtnl_link_ops vlo_link_ops;
@@ -57,7 +61,9 @@ extern const struct ethtool_ops vlo_ethtool_ops;
 void vlo_setup(struct net_device *dev);
 void vlo_read_counters(struct net_device *dev, u64 *counters);
 
-int vlo_capture_set(struct net_device *dev, bool on);
-void vlo_capture_release(struct net_device *dev);
+bool vlo_stack_loops_it(const struct sk_buff *skb);
+
+int vlo_inet_defaults_register(void);
+void vlo_inet_defaults_unregister(void);
 
 #endif /* VLO_H */

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ethtool for vlo: driver info, link, software timestamping, the driver's
- * counters and its one private flag.
+ * ethtool for vlo: driver info, link, software timestamping and the
+ * driver's counters.
  */
 
-#include <linux/bits.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/string.h>
@@ -18,17 +17,9 @@ static const char vlo_counter_names[VLO_NR_COUNTERS][ETH_GSTRING_LEN] = {
 	[VLO_RX_PACKETS]	= "rx_packets",
 	[VLO_RX_BYTES]		= "rx_bytes",
 	[VLO_RX_BACKLOG_DROPS]	= "rx_backlog_drops",
+	[VLO_TX_LOOPED_BY_STACK] = "tx_looped_by_stack",
 	[VLO_TX_CARRIER_DROPS]	= "tx_carrier_drops",
 	[VLO_TX_HEADER_DROPS]	= "tx_header_drops",
-};
-
-enum vlo_priv_flag {
-	VLO_PFLAG_CAPTURE_ONCE,
-	VLO_NR_PFLAGS
-};
-
-static const char vlo_pflag_names[VLO_NR_PFLAGS][ETH_GSTRING_LEN] = {
-	[VLO_PFLAG_CAPTURE_ONCE] = "capture-once",
 };
 
 static void vlo_get_drvinfo(struct net_device *dev,
@@ -47,8 +38,6 @@ static int vlo_get_sset_count(struct net_device *dev, int sset)
 	switch (sset) {
 	case ETH_SS_STATS:
 		return VLO_NR_COUNTERS;
-	case ETH_SS_PRIV_FLAGS:
-		return VLO_NR_PFLAGS;
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -60,9 +49,6 @@ static void vlo_get_strings(struct net_device *dev, u32 sset, u8 *data)
 	case ETH_SS_STATS:
 		memcpy(data, vlo_counter_names, sizeof(vlo_counter_names));
 		break;
-	case ETH_SS_PRIV_FLAGS:
-		memcpy(data, vlo_pflag_names, sizeof(vlo_pflag_names));
-		break;
 	}
 }
 
@@ -72,24 +58,6 @@ static void vlo_get_ethtool_stats(struct net_device *dev,
 	vlo_read_counters(dev, data);
 }
 
-static u32 vlo_get_priv_flags(struct net_device *dev)
-{
-	struct vlo_priv *priv = netdev_priv(dev);
-
-	return priv->capture_once ? BIT(VLO_PFLAG_CAPTURE_ONCE) : 0;
-}
-
-static int vlo_set_priv_flags(struct net_device *dev, u32 flags)
-{
-	/*
-	 * ethtool's netlink request checks the bits against the count we
-	 * report; the ioctl (ETHTOOL_SPFLAGS) hands them over unchecked.
-	 */
-	if (flags & ~GENMASK(VLO_NR_PFLAGS - 1, 0))
-		return -EINVAL;
-	return vlo_capture_set(dev, flags & BIT(VLO_PFLAG_CAPTURE_ONCE));
-}
-
 const struct ethtool_ops vlo_ethtool_ops = {
 	.get_drvinfo		= vlo_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
@@ -97,6 +65,4 @@ const struct ethtool_ops vlo_ethtool_ops = {
 	.get_sset_count		= vlo_get_sset_count,
 	.get_strings		= vlo_get_strings,
 	.get_ethtool_stats	= vlo_get_ethtool_stats,
-	.get_priv_flags		= vlo_get_priv_flags,
-	.set_priv_flags		= vlo_set_priv_flags,
 };

@@ -51,9 +51,10 @@ static int vlo_validate(struct nlattr *tb[], struct nlattr *data[],
 					    "MAC address must be 6 bytes");
 			return -EINVAL;
 		}
-		if (!is_valid_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
+		/* 00:00:00:00:00:00 is allowed: lo's (vlo_netdev.c). */
+		if (is_multicast_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
-					    "MAC address must be unicast and non-zero");
+					    "MAC address must be unicast");
 			return -EADDRNOTAVAIL;
 		}
 	}
@@ -99,9 +100,15 @@ static int __init vlo_init(void)
 	unsigned int i;
 	int err;
 
-	err = rtnl_link_register(&vlo_link_ops);
+	/* First, so the devices made below get their IP settings too. */
+	err = vlo_inet_defaults_register();
 	if (err)
 		return err;
+	err = rtnl_link_register(&vlo_link_ops);
+	if (err) {
+		vlo_inet_defaults_unregister();
+		return err;
+	}
 
 	rtnl_lock();
 	for (i = 0; i < numdevs && !err; i++) {
@@ -114,6 +121,7 @@ static int __init vlo_init(void)
 		pr_err("creating vlo%u failed (%d)\n", i - 1, err);
 		/* Also deletes the devices made before the failure. */
 		rtnl_link_unregister(&vlo_link_ops);
+		vlo_inet_defaults_unregister();
 	}
 	return err;
 }
@@ -122,6 +130,7 @@ static int __init vlo_init(void)
 static void __exit vlo_exit(void)
 {
 	rtnl_link_unregister(&vlo_link_ops);
+	vlo_inet_defaults_unregister();
 }
 
 module_init(vlo_init);

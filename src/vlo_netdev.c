@@ -6,6 +6,7 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/dst.h>
 
 #include "vlo_compat.h"
 #include "vlo.h"
@@ -33,6 +34,16 @@ static void vlo_count_backlog_drop(struct vlo_priv *priv, unsigned int len)
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->backlog_drops);
 	u64_stats_add(&s->backlog_drop_bytes, len);
+	u64_stats_update_end(&s->syncp);
+}
+
+static void vlo_count_stack_looped(struct vlo_priv *priv, unsigned int len)
+{
+	struct vlo_pcpu_stats *s = this_cpu_ptr(priv->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->stack_looped_packets);
+	u64_stats_add(&s->stack_looped_bytes, len);
 	u64_stats_update_end(&s->syncp);
 }
 
@@ -76,13 +87,32 @@ static netdev_tx_t vlo_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	skb_tx_timestamp(skb);
+	/* Local receivers already have the IP stack's own copy of it. */
+	if (unlikely(is_multicast_ether_addr(skb->data)) &&
+	    vlo_stack_loops_it(skb)) {
+		vlo_count_stack_looped(priv, len);
+		consume_skb(skb);
+		return NETDEV_TX_OK;
+	}
 	/* A TX delivery time must not pass for an RX timestamp. */
 	vlo_clear_tstamp(skb);
 	/* The sender's socket stops paying for a frame it no longer owns. */
 	skb_orphan(skb);
+	/*
+	 * The frame comes back as a new arrival on this device. An output
+	 * route kept for a classifier (netif_keep_dst) would skip input
+	 * routing, whose dst_discard or ip6_forward it then meets: drop it.
+	 * A redirect may bring a packet type its first device gave it;
+	 * eth_type_trans() sets only the other types. Extensions (IPsec
+	 * state, tc chain, ...) describe the way out, as for veth. Like lo,
+	 * the frame keeps its mark, priority and conntrack entry.
+	 */
+	skb_dst_drop(skb);
+	skb_ext_reset(skb);
+	skb->pkt_type = PACKET_HOST;
 	skb->protocol = eth_type_trans(skb, dev);
-	if (unlikely(priv->capture_once))
-		skb->pkt_type = PACKET_LOOPBACK;
+	/* A frame redirected from ingress has its header in the csum. */
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 
 	if (likely(vlo_netif_rx(skb) == NET_RX_SUCCESS))
 		vlo_count_looped(priv, len);
@@ -126,11 +156,6 @@ static int vlo_dev_init(struct net_device *dev)
 	return priv->stats ? 0 : -ENOMEM;
 }
 
-static void vlo_dev_uninit(struct net_device *dev)
-{
-	vlo_capture_release(dev);
-}
-
 /* Runs once the last reference is gone, so no reader can see freed stats. */
 static void vlo_dev_free(struct net_device *dev)
 {
@@ -140,14 +165,55 @@ static void vlo_dev_free(struct net_device *dev)
 	priv->stats = NULL;
 }
 
+/*
+ * Every neighbour of a vlo device is the device itself (NOARP entries carry
+ * its own MAC), so a header built with no destination names the device
+ * rather than eth_header()'s 00:00:00:00:00:00, which would come back as
+ * PACKET_OTHERHOST. An all-zero destination given by the caller stays
+ * what it is: a device that wants lo's frames takes lo's address.
+ */
+static int vlo_header_create(struct sk_buff *skb, struct net_device *dev,
+			     unsigned short type, const void *daddr,
+			     const void *saddr, unsigned int len)
+{
+	return eth_header(skb, dev, type, daddr ?: dev->dev_addr, saddr, len);
+}
+
+static const struct header_ops vlo_header_ops = {
+	.create		= vlo_header_create,
+	.parse		= eth_header_parse,
+	.cache		= eth_header_cache,
+	.cache_update	= eth_header_cache_update,
+	.parse_protocol	= eth_header_parse_protocol,
+};
+
+/*
+ * Any unicast address, and also lo's 00:00:00:00:00:00: programs written
+ * for lo send to that address, and a vlo device that has it receives their
+ * frames as its own. The MAC is only ever compared with itself.
+ */
+static int vlo_set_mac_address(struct net_device *dev, void *p)
+{
+	const struct sockaddr *sa = p;
+
+	if (is_multicast_ether_addr(sa->sa_data))
+		return -EADDRNOTAVAIL;
+	eth_commit_mac_addr_change(dev, p);
+	return 0;
+}
+
+static int vlo_validate_addr(struct net_device *dev)
+{
+	return is_multicast_ether_addr(dev->dev_addr) ? -EADDRNOTAVAIL : 0;
+}
+
 static const struct net_device_ops vlo_netdev_ops = {
 	.ndo_init		= vlo_dev_init,
-	.ndo_uninit		= vlo_dev_uninit,
 	.ndo_start_xmit		= vlo_xmit,
 	.ndo_get_stats64	= vlo_get_stats64,
 	.ndo_change_carrier	= vlo_change_carrier,
-	.ndo_set_mac_address	= eth_mac_addr,
-	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_set_mac_address	= vlo_set_mac_address,
+	.ndo_validate_addr	= vlo_validate_addr,
 };
 
 void vlo_setup(struct net_device *dev)
@@ -155,6 +221,7 @@ void vlo_setup(struct net_device *dev)
 	ether_setup(dev);
 
 	dev->netdev_ops = &vlo_netdev_ops;
+	dev->header_ops = &vlo_header_ops;
 	dev->ethtool_ops = &vlo_ethtool_ops;
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = vlo_dev_free;
@@ -166,10 +233,12 @@ void vlo_setup(struct net_device *dev)
 	/*
 	 * No queue unless the user attaches one; the MAC is only compared
 	 * with itself, so it can change while up; netpoll would call xmit
-	 * with interrupts off, where the backlog must not be entered.
+	 * with interrupts off, where the backlog must not be entered. A
+	 * bridge port would send every flooded frame straight back into the
+	 * bridge (two ports: a storm), so bridges are told no, as lo is.
 	 */
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE |
-			   IFF_DISABLE_NETPOLL;
+			   IFF_DISABLE_NETPOLL | IFF_DONT_BRIDGE;
 
 	dev->mtu = VLO_DEFAULT_MTU;
 	dev->min_mtu = VLO_MIN_MTU;
