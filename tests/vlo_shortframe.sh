@@ -32,9 +32,10 @@ in_ns tc filter add dev tn0 egress matchall \
 	action mirred egress redirect dev vh0 ||
 	die "tc matchall/mirred filter failed"
 
-# AF_PACKET itself refuses a short frame on vlo (min_header_len 14).
+# AF_PACKET itself refuses a short frame on vlo (min_header_len 14, set
+# by ether_setup() for any Ethernet device): the core's check.
 out=$(pkt raw -i vh0 -n 1 -s 13)
-check_eq "13 bytes via AF_PACKET on vh0 refused" "0 EINVAL" \
+check_eq "core: 13 bytes via AF_PACKET on vh0 refused" "0 EINVAL" \
 	"$(kv sent "$out") $(kv send_errno "$out")"
 
 for size in 1 13; do
