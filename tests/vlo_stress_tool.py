@@ -20,6 +20,13 @@
            skb->tstamp, which must not come back as a receive timestamp.
            Prints sent=N stamped_ns=N in_window_ns=N stamped=N
            in_window=N
+  carrier-race -i DEV [--gap MS]
+           open vlo's carrier race: carrier off, wait (10 ms netlink
+           polls) for operstate DOWN (the linkwatch worker has parked
+           the device), carrier on, GAP ms (default 50) for the worker's
+           urgent round, carrier off; all in one process, so that the
+           second loss comes well within the second the worker waits
+           before its next non-urgent round. Prints down_ms=N off_ms=N
   counters -i DEV -T SEC [--size N] [--sources sysfs,netlink,ethtool]
            read DEV's counters in a loop while others write them; check
            that no value decreases or jumps (a torn read), that byte
@@ -226,6 +233,39 @@ def cmd_rxstamp(a):
                             (i, kind, t, t0, t1))
                 break
     print(' '.join('%s=%d' % kv for kv in c.items()))
+    return 0
+
+
+# -------------------------------------------------------- carrier-race
+
+IF_OPER_DOWN = 2
+
+
+def cmd_carrier_race(a):
+    rtnl = nl.Rtnl()
+    index = socket.if_nametoindex(a.ifname)
+
+    def carrier(on):
+        err, text = rtnl.request(nl.RTM_NEWLINK, 0,
+                                 nl.ifinfomsg(index=index) +
+                                 nl.nla_u8(nl.IFLA_CARRIER, on))
+        if err:
+            raise SystemExit('carrier %d: %s %s' % (on, nl.errname(err),
+                                                    text))
+
+    t0 = time.monotonic()
+    carrier(0)
+    while rtnl.link(index=index).operstate != IF_OPER_DOWN:
+        if time.monotonic() - t0 > 10:
+            log('FAIL: operstate not DOWN 10 s after carrier off')
+            return 1
+        time.sleep(0.01)
+    t1 = time.monotonic()
+    carrier(1)
+    time.sleep(a.gap / 1000)
+    carrier(0)
+    t2 = time.monotonic()
+    print('down_ms=%d off_ms=%d' % ((t1 - t0) * 1000, (t2 - t0) * 1000))
     return 0
 
 
@@ -642,6 +682,9 @@ def main():
     x.add_argument('-i', dest='ifname', required=True)
     x.add_argument('-n', dest='count', type=int, default=20)
     x.add_argument('--txtime', action='store_true')
+    cr = sub.add_parser('carrier-race')
+    cr.add_argument('-i', dest='ifname', required=True)
+    cr.add_argument('--gap', type=float, default=50)
     c = sub.add_parser('counters')
     c.add_argument('-i', dest='ifname', required=True)
     c.add_argument('-T', dest='seconds', type=float, default=10)
@@ -664,6 +707,7 @@ def main():
     a = p.parse_args()
     return {'rxcount': cmd_rxcount, 'send': cmd_send,
             'counters': cmd_counters, 'rxstamp': cmd_rxstamp,
+            'carrier-race': cmd_carrier_race,
             'churn': cmd_churn, 'fault': cmd_fault}[a.cmd](a)
 
 
