@@ -636,3 +636,63 @@ pcap_count()
 	done < <(tcpdump -n -r "$file" "$@" 2>/dev/null)
 	echo "$n"
 }
+
+# --------------------------------------------------------------- kernel features
+
+# require_kmod MODULE...: skip the test, saying which, when this kernel
+# lacks a module it needs (modprobe fails: neither built in nor loadable).
+# Only that may skip: once the modules are there, a tc or ip command that
+# fails is a failure of the test (use `|| die`).
+require_kmod()
+{
+	local m
+
+	for m in "$@"; do
+		modprobe -q "$m" 2>/dev/null ||
+			skip "this kernel lacks $m (modprobe $m failed)"
+	done
+}
+
+# have_kmod MODULE: whether modprobe MODULE works (for a skip_check).
+have_kmod()
+{
+	modprobe -q "$1" 2>/dev/null
+}
+
+# softnet_dropped: the sum over CPUs of the "dropped" column of
+# /proc/net/softnet_stat (frames the per-CPU backlogs refused), a count
+# kept by the core, not by the driver.
+softnet_dropped()
+{
+	local l sum=0
+
+	while read -r l; do
+		# shellcheck disable=SC2086 # split the line into its columns
+		set -- $l
+		sum=$((sum + 16#$2))
+	done </proc/net/softnet_stat
+	echo "$sum"
+}
+
+# shared_copy VAR FILE...: copy FILE... into a folder every user can read
+# (mode 0755; files 0755 if executable, else 0644), removed at exit; its
+# path goes to VAR. For tests that drop privileges: the checkout may live
+# where the unprivileged user cannot enter (a 0700 home directory).
+shared_copy()
+{
+	local var=$1 d f
+
+	shift
+	d=$(mktemp -d "${TMPDIR:-/tmp}/vlo-shared.XXXXXX")
+	defer rm -rf "$d"
+	for f in "$@"; do
+		cp "$f" "$d/"
+		if [ -x "$f" ]; then
+			chmod 0755 "$d/${f##*/}"
+		else
+			chmod 0644 "$d/${f##*/}"
+		fi
+	done
+	chmod 0755 "$d"
+	printf -v "$var" '%s' "$d"
+}

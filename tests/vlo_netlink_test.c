@@ -6,7 +6,10 @@
  * the shell tests cannot tell EINVAL from EADDRNOTAVAIL. Here every
  * refused request is checked for both: the exact errno and the exact
  * extack text, straight from rtnetlink; and the ethtool ioctls for driver
- * info and the capture-once private flag (EBUSY while up).
+ * info and the capture-once private flag (EBUSY while up). After every
+ * MTU or address request, accepted or refused, the value is read back
+ * (SIOCGIFMTU, SIOCGIFHWADDR): an answer of 0 that changed nothing, or a
+ * refusal that changed something anyway, fails.
  *
  * Each test runs in a new network namespace of its own (the harness forks
  * one process per test). Needs root and the vlo module loaded.
@@ -150,6 +153,41 @@ static void set_up(int fd, int ifindex, bool up, struct nl_answer *ans)
 	transact(fd, &req, ans);
 }
 
+/* The device's MTU as the kernel reports it now; -errno on failure. */
+static int get_mtu(const char *name)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ret = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
+	close(fd);
+	return ret;
+}
+
+/* Whether the device's address is now @addr (6 bytes): 1, 0, or -errno. */
+static int has_addr(const char *name, const unsigned char *addr)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		ret = -errno;
+	else
+		ret = !memcmp(ifr.ifr_hwaddr.sa_data, addr, 6);
+	close(fd);
+	return ret;
+}
+
 static int ethtool_ioctl(const char *name, void *cmd)
 {
 	struct ifreq ifr;
@@ -226,8 +264,13 @@ TEST_F(vlo, mtu_at_creation)
 	}
 	create_vlo(self->nl, "nl68", 68, NULL, 0, &ans);
 	EXPECT_EQ(0, ans.err) TH_LOG("mtu 68: %s", ans.msg);
+	EXPECT_EQ(68, get_mtu("nl68"));
 	create_vlo(self->nl, "nl65536", 65536, NULL, 0, &ans);
 	EXPECT_EQ(0, ans.err) TH_LOG("mtu 65536: %s", ans.msg);
+	EXPECT_EQ(65536, get_mtu("nl65536"));
+	create_vlo(self->nl, "nl0", 0, NULL, 0, &ans);
+	EXPECT_EQ(0, ans.err) TH_LOG("no mtu: %s", ans.msg);
+	EXPECT_EQ(65536, get_mtu("nl0"));
 }
 
 TEST_F(vlo, mtu_change)
@@ -239,16 +282,24 @@ TEST_F(vlo, mtu_change)
 	ASSERT_EQ(0, ans.err);
 	ifindex = if_nametoindex("nl0");
 
+	/* Away from the default first, so that "unchanged" is telling. */
+	set_link(self->nl, ifindex, 1500, NULL, 0, &ans);
+	EXPECT_EQ(0, ans.err);
+	EXPECT_EQ(1500, get_mtu("nl0"));
 	set_link(self->nl, ifindex, 67, NULL, 0, &ans);
 	EXPECT_EQ(EINVAL, ans.err);
 	EXPECT_STREQ("mtu less than device minimum", ans.msg);
+	EXPECT_EQ(1500, get_mtu("nl0"));
 	set_link(self->nl, ifindex, 65537, NULL, 0, &ans);
 	EXPECT_EQ(EINVAL, ans.err);
 	EXPECT_STREQ("mtu greater than device maximum", ans.msg);
+	EXPECT_EQ(1500, get_mtu("nl0"));
 	set_link(self->nl, ifindex, 68, NULL, 0, &ans);
 	EXPECT_EQ(0, ans.err);
+	EXPECT_EQ(68, get_mtu("nl0"));
 	set_link(self->nl, ifindex, 65536, NULL, 0, &ans);
 	EXPECT_EQ(0, ans.err);
+	EXPECT_EQ(65536, get_mtu("nl0"));
 }
 
 TEST_F(vlo, address_at_creation)
@@ -275,6 +326,7 @@ TEST_F(vlo, address_at_creation)
 
 	create_vlo(self->nl, "nl0", 0, ok, 6, &ans);
 	EXPECT_EQ(0, ans.err) TH_LOG("%s", ans.msg);
+	EXPECT_EQ(1, has_addr("nl0", ok));
 }
 
 TEST_F(vlo, address_change_while_up)
@@ -291,10 +343,13 @@ TEST_F(vlo, address_change_while_up)
 	set_up(self->nl, ifindex, true, &ans);
 	ASSERT_EQ(0, ans.err);
 
+	EXPECT_EQ(0, has_addr("nl0", ok));
 	set_link(self->nl, ifindex, 0, ok, 6, &ans);
 	EXPECT_EQ(0, ans.err) TH_LOG("%s", ans.msg);
+	EXPECT_EQ(1, has_addr("nl0", ok));
 	set_link(self->nl, ifindex, 0, mcast, 6, &ans);
 	EXPECT_EQ(EADDRNOTAVAIL, ans.err);
+	EXPECT_EQ(1, has_addr("nl0", ok));
 	set_link(self->nl, ifindex, 0, zero, 6, &ans);
 	EXPECT_EQ(EADDRNOTAVAIL, ans.err);
 }

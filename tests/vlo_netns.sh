@@ -33,7 +33,10 @@ present()
 NS=$A
 vlo_add vm0 mtu 9000 address 02:00:00:00:0a:01
 if [ -x "$VLO_PKT" ]; then
-	pkt loop -i vm0 -n 7 >/dev/null
+	out=$(pkt loop -i vm0 -n 7)
+	check_eq "frames looped in A" 7 "$(kv received "$out")"
+else
+	skip_check "traffic in A: vlo_pkt not built (make -C tests)"
 fi
 tx_a=$(stat_of vm0 tx_packets)
 ifindex_a=$(field "$A" vm0 ifindex)
@@ -46,6 +49,9 @@ check_eq "MAC kept" 02:00:00:00:0a:01 "$(field "$B" vm0 address)"
 check_eq "MTU kept" 9000 "$(field "$B" vm0 mtu)"
 NS=$B
 check_eq "tx_packets kept" "$tx_a" "$(stat_of vm0 tx_packets)"
+if [ -x "$VLO_PKT" ]; then
+	check_eq "tx_packets kept = frames sent in A" 7 "$(stat_of vm0 tx_packets)"
+fi
 log "ifindex in A $ifindex_a, in B $(field "$B" vm0 ifindex)"
 
 # A move takes the device down: it must come up and loop in B.
@@ -57,6 +63,8 @@ if [ -x "$VLO_PKT" ]; then
 	check_eq "frames looped in B" 10 "$(kv received "$out")"
 	check_deltas "$before" "$after" sys_tx_packets=10 sys_rx_packets=10 \
 		sys_rx_bytes=2000
+else
+	skip_check "traffic in B: vlo_pkt not built (make -C tests)"
 fi
 check_ok "move back to A" ip -n "$B" link set vm0 netns "$A"
 check_eq "vm0 back in A" yes "$(present "$A" vm0)"
@@ -91,7 +99,7 @@ if [ "$have_veth" = yes ]; then
 		fail "netns C not dismantled within 30 s"
 	fi
 else
-	log "veth unavailable: waiting 3 s for the netns to go"
+	skip_check "netns C dismantled: no veth (CONFIG_VETH) to tell when; waiting 3 s instead"
 	sleep 3
 fi
 check_eq "$name not handed to init netns" no \
@@ -113,34 +121,45 @@ if [ -x "$1" ]; then "$1" loop -i u0 -n 5; fi
 ip link del u0
 ! ip link show u0 2>/dev/null
 '
-if setpriv --reuid=65534 --regid=65534 --clear-groups \
-	unshare -Urn true 2>/dev/null; then
+# vlo_pkt is copied where nobody can run it: the checkout may be in a
+# folder only root can enter (a 0700 home directory).
+shared_pkt=
+if [ -x "$VLO_PKT" ]; then
+	shared_copy SHARED "$VLO_PKT"
+	shared_pkt=$SHARED/${VLO_PKT##*/}
+fi
+if (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+	unshare -Urn true 2>/dev/null); then
 	VLO_CHECKS=$((VLO_CHECKS + 1))
-	if out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-		unshare -Urn bash -c "$userns_script" userns "$VLO_PKT" 2>&1); then
+	if out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare -Urn bash -c "$userns_script" userns "$shared_pkt" 2>&1); then
 		log "ok: create/up/use/delete as nobody in its own userns+netns"
 	else
 		fail "vlo in an unprivileged user namespace:"
 	fi
 	quote_lines "$out"
 	check_match "kind vlo in userns" "vlo" "$out"
-	if [ -x "$VLO_PKT" ]; then
+	if [ -n "$shared_pkt" ]; then
 		check_match "frames looped in userns" "received=5 host=5" "$out"
+	else
+		skip_check "traffic in the userns: vlo_pkt not built (make -C tests)"
 	fi
 else
-	log "unprivileged user namespaces not available: that part not checked"
+	skip_check "vlo in an unprivileged user namespace: not available here"
 fi
 
 # --- without CAP_NET_ADMIN --------------------------------------------------
+# rtnetlink checks the capability before it looks up the kind: any driver
+# passes these, they are the core's ("core: ..."), no evidence about vlo.
 NS=$A
-check_err "create without CAP_NET_ADMIN" "Operation not permitted" \
+check_err "core: create without CAP_NET_ADMIN" "Operation not permitted" \
 	in_ns setpriv --inh-caps=-all --bounding-set=-net_admin \
 	ip link add np0 type vlo
-check_eq "np0 not created" no "$(present "$A" np0)"
-check_err "create as nobody in init netns" "Operation not permitted" \
+check_eq "core: np0 not created" no "$(present "$A" np0)"
+check_err "core: create as nobody in init netns" "Operation not permitted" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 	ip link add np0 type vlo
-check_eq "np0 not created in init netns" no \
+check_eq "core: np0 not created in init netns" no \
 	"$(present "" np0)"
 
 vlo_exit

@@ -69,11 +69,12 @@ reflect "MTU + header" 5 65550 host
 reflect "QDISC_BYPASS" 50 100 host -b
 reflect "QDISC_BYPASS, MTU + header" 5 65550 host -b
 
-# A frame one byte over MTU + header never reaches the device.
+# A frame one byte over MTU + header never reaches the device: AF_PACKET
+# refuses it (the core's check, against vlo's MTU).
 before=$last
 out=$(pkt send -i vr0 -n 1 -s 65551)
 after=$(counters vr0)
-check_eq "oversized frame refused" "1 EMSGSIZE" \
+check_eq "core: oversized frame refused" "1 EMSGSIZE" \
 	"$(kv send_errors "$out") $(kv send_errno "$out")"
 check_deltas "$before" "$after" sys_tx_packets=0 sys_rx_packets=0 \
 	eth_tx_packets=0
