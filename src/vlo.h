@@ -11,7 +11,7 @@
 #include <linux/u64_stats_sync.h>
 #include <net/rtnetlink.h>
 
-#define VLO_VERSION "0.1.0"
+#define VLO_VERSION "0.2.0"
 
 /* lo's MTU is the default; the range is what IPv4 and IPv6 can use. */
 #define VLO_DEFAULT_MTU 65536

@@ -76,7 +76,7 @@ check_match "MAC format" '^([0-9a-f]{2}:){5}[0-9a-f]{2}$' "$mac0"
 first=$((16#${mac0:0:2}))
 check_eq "MAC is unicast (I/G bit clear)" 0 $((first & 1))
 check_eq "MAC is locally administered (random)" 2 $((first & 2))
-check_ne "MAC is not zero" "00:00:00:00:00:00" "$mac0"
+check_ne "random MAC is not zero" "00:00:00:00:00:00" "$mac0"
 check_eq "addr_assign_type random" 1 \
 	"$(in_ns cat /sys/class/net/vt0/addr_assign_type)"
 
@@ -112,12 +112,17 @@ check_eq "given address" 02:11:22:33:44:55 "$(jfield va0 address)"
 check_eq "addr_assign_type set" 3 \
 	"$(in_ns cat /sys/class/net/va0/addr_assign_type)"
 in_ns ip link del va0
-for a in 01:00:5e:00:00:01 ff:ff:ff:ff:ff:ff 00:00:00:00:00:00; do
+for a in 01:00:5e:00:00:01 ff:ff:ff:ff:ff:ff; do
 	check_err "add with address $a" \
-		"Error: MAC address must be unicast and non-zero." \
+		"Error: MAC address must be unicast." \
 		in_ns ip link add va0 address "$a" type vlo
 	check_absent va0
 done
+# lo's address is a vlo address too (programs written for lo send to it).
+check_ok "add with lo's address 00:00:00:00:00:00" \
+	in_ns ip link add va0 address 00:00:00:00:00:00 type vlo
+check_eq "given zero address" 00:00:00:00:00:00 "$(jfield va0 address)"
+in_ns ip link del va0
 for a in 02:11:22:33:44 02:11:22:33:44:55:66; do
 	check_err "add with address $a" "Error: MAC address must be 6 bytes." \
 		in_ns ip link add va0 address "$a" type vlo
@@ -130,7 +135,7 @@ check_eq "address now" 02:aa:bb:cc:dd:ee "$(jfield vt0 address)"
 check_eq "addr_assign_type after set" 3 \
 	"$(in_ns cat /sys/class/net/vt0/addr_assign_type)"
 check_match "still up" "(^|,)UP(,|$)" "$(jfield vt0 flags)"
-for a in 01:00:5e:00:00:01 00:00:00:00:00:00; do
+for a in 01:00:5e:00:00:01 ff:ff:ff:ff:ff:ff; do
 	check_err "set address $a" "Cannot assign requested address" \
 		in_ns ip link set vt0 address "$a"
 done

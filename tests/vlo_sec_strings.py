@@ -37,8 +37,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vlo_stress_lib as nl  # noqa: E402
 
 STATS = ['tx_packets', 'tx_bytes', 'rx_packets', 'rx_bytes',
-         'rx_backlog_drops', 'tx_carrier_drops', 'tx_header_drops']
-PFLAGS = ['capture-once']
+         'rx_backlog_drops', 'tx_looped_by_stack', 'tx_carrier_drops',
+         'tx_header_drops']
 FILL = 0xa5
 
 checks = 0
@@ -101,27 +101,31 @@ def drvinfo(eth):
         check('drvinfo %s (%r): zero after its NUL' % (name, nl.cstr(f)),
               padded(f), f.hex(), by_core=name != 'version')
     check('drvinfo driver', nl.cstr(fields['driver']) == 'vlo')
-    check('drvinfo version', nl.cstr(fields['version']) == '0.1.0',
+    check('drvinfo version', nl.cstr(fields['version']) == '0.2.0',
           nl.cstr(fields['version']))
     check('drvinfo bus_info empty', nl.cstr(fields['bus_info']) == '')
     check('drvinfo reserved bytes zero', reserved == bytes(12),
           reserved.hex(), by_core=True)
     # n_priv_flags, n_stats, testinfo_len, eedump_len, regdump_len
     check('drvinfo counts (priv flags, stats, test, eeprom, regs)',
-          counts == (1, 7, 0, 0, 0), '%s' % (counts,))
+          counts == (0, len(STATS), 0, 0, 0), '%s' % (counts,))
 
 
 def stats(eth, fresh, expect):
+    n_stats = len(STATS)
+    end = 8 + 8 * n_stats
     buf = eth.cmd(struct.pack('=II', nl.ETHTOOL_GSTATS, 0) +
-                  bytes([FILL]) * 72, 80)
+                  bytes([FILL]) * (end + 8), end + 16)
     raw = bytes(buf)
     n, = struct.unpack_from('=I', raw, 4)
-    check('GSTATS n_stats', n == 7, '%d' % n)
-    values = struct.unpack_from('=7Q', raw, 8)
-    check('GSTATS: nothing written after 7 values',
-          raw[64:80] == bytes([FILL]) * 16, raw[64:80].hex(), by_core=True)
+    check('GSTATS n_stats', n == n_stats, '%d' % n)
+    values = struct.unpack_from('=%dQ' % n_stats, raw, 8)
+    check('GSTATS: nothing written after %d values' % n_stats,
+          raw[end:end + 16] == bytes([FILL]) * 16, raw[end:end + 16].hex(),
+          by_core=True)
     if fresh:
-        check('GSTATS on a fresh device: all zero', values == (0,) * 7,
+        check('GSTATS on a fresh device: all zero',
+              values == (0,) * n_stats,
               '%s' % (values,))
     got = dict(zip(STATS, values))
     for name, want in expect.items():
@@ -143,7 +147,8 @@ def main():
         expect[k] = int(v)
     eth = nl.Ethtool(a.ifname)
     strings(eth, nl.ETH_SS_STATS, STATS, 'stats')
-    strings(eth, nl.ETH_SS_PRIV_FLAGS, PFLAGS, 'priv flags')
+    check('no private flags (capture-once is gone)',
+          eth.sset_count(nl.ETH_SS_PRIV_FLAGS) in (None, 0))
     drvinfo(eth)
     stats(eth, a.fresh, expect)
     print('checks=%d failed=%d core=%d' % (checks, failed, core))

@@ -50,8 +50,7 @@ state()
 	local d=/sys/class/net/sa0
 
 	echo "mtu=$(cat $d/mtu) addr=$(cat $d/address) flags=$(cat $d/flags)" \
-		"carrier=$(cat $d/carrier) pflags=$(ethtool --show-priv-flags sa0 |
-		awk -F: '/capture-once/ { gsub(/ /, "", $2); print $2 }') tso=$(ethtool -k sa0 |
+		"carrier=$(cat $d/carrier) tso=$(ethtool -k sa0 |
 		awk '/^tcp-segmentation-offload/ { print $2 }')"
 }
 ref=$(state)
@@ -125,8 +124,6 @@ ip link set u0 address 02:00:00:00:00:42
 ip link set u0 up
 "$1" loop -i u0 -n 5 | grep -q "received=5 "
 ip link set u0 down
-ethtool --set-priv-flags u0 capture-once on
-ethtool --set-priv-flags u0 capture-once off
 ethtool -K u0 tso off
 ip link set u0 up
 echo "made and used: $(cat /sys/class/net/u0/mtu) $(cat /sys/class/net/u0/address)"
