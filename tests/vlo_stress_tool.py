@@ -272,7 +272,8 @@ def cmd_carrier_race(a):
 # ------------------------------------------------------------ counters
 
 ETH_NAMES = ('tx_packets', 'tx_bytes', 'rx_packets', 'rx_bytes',
-             'rx_backlog_drops', 'tx_carrier_drops', 'tx_header_drops')
+             'rx_backlog_drops', 'tx_looped_by_stack', 'tx_carrier_drops',
+             'tx_header_drops')
 
 
 class Monotonic:
