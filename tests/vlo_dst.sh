@@ -21,10 +21,7 @@ vlo_ensure_loaded
 VLO_ROUTE=${VLO_ROUTE:-$TESTDIR/../scripts/vlo-route}
 [ -x "$VLO_ROUTE" ] || VLO_ROUTE=$(command -v vlo-route || echo "$VLO_ROUTE")
 [ -x "$VLO_ROUTE" ] || skip "vlo-route not found (set VLO_ROUTE=path)"
-for m in sch_prio cls_flow cls_flower sch_ingress; do
-	modprobe -q "$m" 2>/dev/null || [ -d "/sys/module/$m" ] ||
-		skip "this kernel has no $m module"
-done
+require_kmod sch_prio cls_flow cls_flower sch_ingress
 
 N=4
 ns_create NS ipv6

@@ -20,13 +20,7 @@ require_root
 require_cmd ip tc python3
 require_vlo_pkt
 vlo_ensure_loaded
-require_kmod()
-{
-	modprobe -q "$1" 2>/dev/null || [ -d "/sys/module/$1" ] ||
-		skip "this kernel has no $1 module"
-}
-require_kmod sch_ingress
-require_kmod cls_flower
+require_kmod sch_ingress cls_flower
 
 N=5
 MCAST=(python3 "$TESTDIR/vlo_mcast.py")

@@ -17,17 +17,12 @@ require_cmd ip
 require_vlo_pkt
 vlo_ensure_loaded
 
-have_mod()
-{
-	modprobe -q "$1" 2>/dev/null || [ -d "/sys/module/$1" ]
-}
-
 N=10
 ns_create NS
 vlo_add po0
 vlo_add po1
 
-if have_mod bridge; then
+if have_kmod bridge; then
 	in_ns ip link add br0 type bridge
 	in_ns ip link set br0 up
 	check_err "bridge refuses vlo, with the reason" \
@@ -41,7 +36,7 @@ else
 	skip_check "bridge: no bridge module in this kernel"
 fi
 
-if have_mod bonding; then
+if have_kmod bonding; then
 	in_ns ip link add bo0 type bond
 	in_ns ip link set po0 down
 	check_ok "bond takes vlo" in_ns ip link set po0 master bo0
@@ -52,14 +47,14 @@ else
 	skip_check "bond: no bonding module in this kernel"
 fi
 
-if have_mod macvlan; then
+if have_kmod macvlan; then
 	check_ok "macvlan on vlo" in_ns ip link add mv0 link po0 type macvlan
 	in_ns ip link del mv0
 else
 	skip_check "macvlan: no macvlan module in this kernel"
 fi
 
-if have_mod vrf; then
+if have_kmod vrf; then
 	in_ns ip link add vrf0 type vrf table 10
 	in_ns ip link set vrf0 up
 	check_ok "a VRF takes vlo as a member" in_ns ip link set po1 master vrf0

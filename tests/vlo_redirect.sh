@@ -21,10 +21,7 @@ set -euo pipefail
 require_root
 require_cmd ip tc ethtool python3
 vlo_ensure_loaded
-for m in veth sch_ingress act_mirred act_skbedit cls_matchall cls_fw; do
-	modprobe -q "$m" 2>/dev/null || [ -d "/sys/module/$m" ] ||
-		skip "this kernel has no $m module"
-done
+require_kmod veth sch_ingress act_mirred act_skbedit cls_matchall cls_fw
 
 N=10
 PORT=47012
@@ -65,7 +62,7 @@ marked=$(in_ns tc -s filter show dev rd0 ingress | awk '/Sent/ { print $4; exit 
 check_eq "frames arriving on rd0 with the mark set on ra (cls_fw)" "$N" "$marked"
 
 # ------------------------------------------------- CHECKSUM_COMPLETE
-if ! modprobe -q vxlan 2>/dev/null && ! [ -d /sys/module/vxlan ]; then
+if ! have_kmod vxlan; then
 	skip_check "CHECKSUM_COMPLETE: no vxlan module in this kernel"
 	vlo_exit
 fi
