@@ -30,7 +30,9 @@
 # programs are widened, the same for lo and vlo (txtimestamp -t,
 # so_txtime's SO_TXTIME_VARIANCE_US and start delay). VLO_UPSTREAM_SLOW=0/1
 # overrides the detection. VLO_UPSTREAM_DIR overrides where the programs
-# are; VLO_UPSTREAM_ONLY=REGEX runs only the programs whose name matches.
+# are; VLO_UPSTREAM_ONLY=REGEX runs only the programs whose name matches;
+# VLO_UPSTREAM_FULL=1 runs every case of the kernel's scripts, not one of
+# each kind (about three times as long).
 
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
@@ -92,14 +94,22 @@ unbound_via_dev()
 		die "unbound clients to $b do not go via $UP_DEV from $a: $out"
 }
 
-# up_ns KIND [ipv6]: a namespace for one program, in NS. KIND lo: just
-# lo; vlo: with the vlo device and its address pairs. Both get the
-# ingress counters dev_in (the device under test) and lo_in (lo, vlo only).
+# up_ns KIND [ipv6]: the namespace for KIND and IPv6 or not, in NS, made at
+# the first call. KIND lo: just lo; vlo: with the vlo device and its
+# address pairs. Both get the ingress counters dev_in (the device under
+# test) and lo_in (lo, vlo only). The programs share them: deleting a
+# namespace per program would leave the kernel cleaning up the old ones
+# (under RTNL) while the next is set up, which costs minutes on a busy
+# TCG host.
+declare -A UP_NS=()
 up_ns()
 {
 	local kind=$1 v6=${2:-} nft
 
+	NS=${UP_NS[$kind$v6]:-}
+	[ -z "$NS" ] || return 0
 	ns_create NS ${v6:+"$v6"}
+	UP_NS[$kind$v6]=$NS
 	nft='table netdev vlo_upstream {'
 	if [ "$kind" = vlo ]; then
 		in_ns ip link add "$UP_DEV" type vlo
@@ -158,6 +168,12 @@ program()
 	[[ " ${*:2} " == *" ipv6 "* ]] && nsopt=ipv6
 	[[ " ${*:2} " == *" timing "* ]] && retry=1
 	cases=$(cat)
+	if [ "${VLO_UPSTREAM_FULL:-0}" = 1 ]; then
+		# shellcheck disable=SC2001 # per line, not per string
+		cases=$(sed 's/^+//' <<<"$cases")
+	else
+		cases=$(grep -v '^+' <<<"$cases" || true)
+	fi
 	if [ -n "${VLO_UPSTREAM_ONLY:-}" ] && ! [[ $prog =~ $VLO_UPSTREAM_ONLY ]]; then
 		return 0
 	fi
@@ -168,7 +184,7 @@ program()
 		if [ "$kind" = vlo ]; then
 			dev=$UP_DEV s4=$UP_A4 d4=$UP_B4 s6=$UP_A6 d6=$UP_B6
 		fi
-		# so_txtime.sh: fq on the sending device.
+		# so_txtime.sh: fq on the sending device (for so_txtime only).
 		[ "$prog" != so_txtime ] || in_ns tc qdisc add dev "$dev" root fq
 		out=$(tmpdir)/$prog.$kind
 		mkdir -p "$out"
@@ -187,37 +203,40 @@ program()
 			CASE_TIMEOUT="$CASE_TIMEOUT" TXTIME_LEAD="$TXTIME_LEAD" \
 			SO_TXTIME_VARIANCE_US="$TXTIME_VAR" \
 			bash "$TESTDIR/upstream/run_cases.sh" "$out" "$retry" <<<"$cases")
-		ip netns del "$NS"
+		[ "$prog" != so_txtime ] || in_ns tc qdisc del dev "$dev" root
 	done
 }
 
 START=$SECONDS
 
-# psock_snd.sh: every case, "expected to fail" ones included. Each run
-# adds 172.17.0.1/24 to the device (in_netns.sh gave each a new namespace).
+# psock_snd.sh's cases: by default one of each kind (each run costs
+# seconds on a TCG guest: the program itself runs ip and sysctl three
+# times); VLO_UPSTREAM_FULL=1 runs all of them (lines starting with "+").
+# Each run adds 172.17.0.1/24 to the device (in_netns.sh gave each a new
+# namespace): it is removed first.
 # shellcheck disable=SC2016 # expanded by the case's shell
 P='ip addr del 172.17.0.1/24 dev $DEV 2>/dev/null; '
 program psock_snd <<EOF
 -d	${P}\$B/psock_snd -d
 -d -b	${P}\$B/psock_snd -d -b
 (raw)	${P}\$B/psock_snd
--b	${P}\$B/psock_snd -b
++-b	${P}\$B/psock_snd -b
 -q	${P}\$B/psock_snd -q
 -V	${P}\$B/psock_snd -V
--v	${P}\$B/psock_snd -v
++-v	${P}\$B/psock_snd -v
 -v -c	${P}\$B/psock_snd -v -c
 -v -c -C (xfail)	${P}xfail \$B/psock_snd -v -c -C
--l 0	${P}\$B/psock_snd -l 0
--l 1472	${P}\$B/psock_snd -l 1472
++-l 0	${P}\$B/psock_snd -l 0
++-l 1472	${P}\$B/psock_snd -l 1472
 -l 1473 (xfail)	${P}xfail \$B/psock_snd -l 1473
--V -l 1473 (xfail)	${P}xfail \$B/psock_snd -V -l 1473
--d -l 1472	${P}\$B/psock_snd -d -l 1472
--d -l 1473 (xfail)	${P}xfail \$B/psock_snd -d -l 1473
--t 24 (xfail)	${P}xfail \$B/psock_snd -t 24
++-V -l 1473 (xfail)	${P}xfail \$B/psock_snd -V -l 1473
++-d -l 1472	${P}\$B/psock_snd -d -l 1472
++-d -l 1473 (xfail)	${P}xfail \$B/psock_snd -d -l 1473
++-t 24 (xfail)	${P}xfail \$B/psock_snd -t 24
 -t 23 (xfail)	${P}xfail \$B/psock_snd -t 23
--v -c -g -l 1473	${P}\$B/psock_snd -v -c -g -l 1473
++-v -c -g -l 1473	${P}\$B/psock_snd -v -c -g -l 1473
 -v -c -g -l 65507	${P}\$B/psock_snd -v -c -g -l 65507
--v -c -g -l 65508 (xfail)	${P}xfail \$B/psock_snd -v -c -g -l 65508
++-v -c -g -l 65508 (xfail)	${P}xfail \$B/psock_snd -v -c -g -l 65508
 EOF
 
 # run_afpackettests
@@ -232,8 +251,8 @@ program txring_overwrite <<'EOF'
 EOF
 
 # txtimestamp.sh's protocols (tcp, udp, raw, IPPROTO_RAW, PF_PACKET) and
-# report modes (setsockopt, cmsg, no data) over both families, without its
-# netem delays; -t widens the tolerance under TCG.
+# report modes (setsockopt, cmsg, no data) over both families, each once,
+# without its netem delays; -t widens the tolerance under TCG.
 program txtimestamp ipv6 timing <<EOF
 -4 (tcp)	\$B/txtimestamp -t $TS_TOL -4 -L \$D4
 -6 -u -C	\$B/txtimestamp -t $TS_TOL -u -C -6 -L \$D6
@@ -247,19 +266,25 @@ program rxtimestamp ipv6 <<'EOF'
 --ipv6	$B/rxtimestamp --ipv6
 EOF
 
-# so_txtime.sh's fq cases.
+# so_txtime.sh's fq cases (three by default).
 program so_txtime ipv6 timing <<'EOF'
 4 mono a,-1 a,-1	txtime 4 mono a,-1 a,-1
++6 mono a,0 a,0	txtime 6 mono a,0 a,0
 6 mono a,10 a,10	txtime 6 mono a,10 a,10
-4 mono a,10,b,20 a,10,b,20	txtime 4 mono a,10,b,20 a,10,b,20
++4 mono a,10,b,20 a,10,b,20	txtime 4 mono a,10,b,20 a,10,b,20
 6 mono a,20,b,10 b,20,a,20	txtime 6 mono a,20,b,10 b,20,a,20
 EOF
 
-# From msg_zerocopy.sh's default set (tcp and udp over both families,
-# each without and with MSG_ZEROCOPY).
+# msg_zerocopy.sh's default set: tcp and udp over both families, each
+# without and with MSG_ZEROCOPY (two of them by default).
 program msg_zerocopy ipv6 <<'EOF'
-4 tcp	zc 4 tcp
++4 tcp	zc 4 tcp
 4 tcp -z	zc 4 tcp -z
++6 tcp	zc 6 tcp
++6 tcp -z	zc 6 tcp -z
++4 udp	zc 4 udp
++4 udp -z	zc 4 udp -z
++6 udp	zc 6 udp
 6 udp -z	zc 6 udp -z
 EOF
 
@@ -268,13 +293,19 @@ program tcp_inq ipv6 <<'EOF'
 -6	$B/tcp_inq -6
 EOF
 
-# ipv6_flowlabel.sh's datapath cases.
-program ipv6_flowlabel ipv6 <<'EOF'
--l 1	sysctl -q -w net.ipv6.auto_flowlabels=0 && $B/ipv6_flowlabel -l 1
--l 1 (auto)	sysctl -q -w net.ipv6.auto_flowlabels=1 && $B/ipv6_flowlabel -l 1
--l 1 -p	sysctl -q -w net.ipv6.flowlabel_reflect=4 && sysctl -q -w net.ipv4.ping_group_range="0 2147483647" && $B/ipv6_flowlabel -l 1 -p
--l 1 -s	$B/ipv6_flowlabel -l 1 -s
--l 1 -p -s	sysctl -q -w net.ipv6.flowlabel_reflect=4 && sysctl -q -w net.ipv4.ping_group_range="0 2147483647" && $B/ipv6_flowlabel -l 1 -p -s
+# ipv6_flowlabel.sh's datapath cases. The script gives each a namespace of
+# its own, because a label lingers in the namespace after use; here they
+# share one, so each uses a label of its own (-l 1 to 5) and first puts
+# back the sysctls the one before changed. Last: the namespace is shared
+# with the other IPv6 programs.
+# shellcheck disable=SC2016 # expanded by the case's shell
+D='sysctl -q -w net.ipv6.auto_flowlabels=1 net.ipv6.flowlabel_reflect=0 net.ipv4.ping_group_range="1 0" && '
+program ipv6_flowlabel ipv6 <<EOF
+-l 1	${D}sysctl -q -w net.ipv6.auto_flowlabels=0 && \$B/ipv6_flowlabel -l 1
+-l 2 (auto)	${D}sysctl -q -w net.ipv6.auto_flowlabels=1 && \$B/ipv6_flowlabel -l 2
+-l 3 -p	${D}sysctl -q -w net.ipv6.flowlabel_reflect=4 && sysctl -q -w net.ipv4.ping_group_range="0 2147483647" && \$B/ipv6_flowlabel -l 3 -p
+-l 4 -s	${D}\$B/ipv6_flowlabel -l 4 -s
+-l 5 -p -s	${D}sysctl -q -w net.ipv6.flowlabel_reflect=4 && sysctl -q -w net.ipv4.ping_group_range="0 2147483647" && \$B/ipv6_flowlabel -l 5 -p -s
 EOF
 
 log "all cases ran in $((SECONDS - START)) s; vlo's address: $([ "$ZERO_MAC" = yes ] && echo "00:00:00:00:00:00, as lo's" || echo "its own (the driver refuses 00:00:00:00:00:00)")"
