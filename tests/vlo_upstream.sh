@@ -154,19 +154,18 @@ up_ns()
 declare -A RES=() RC=() FR_DEV=() FR_LO=() OUTF=() RETRIED=()
 CASES=()
 
-# program PROG [ipv6] [timing]: the cases of PROG (lines "ARGS<TAB>SNIPPET"
-# on stdin, run by upstream/run_cases.sh, which explains SNIPPET) on lo,
-# then on vlo, each device in a namespace of its own (with IPv6 if
-# "ipv6"). "timing": a program that measures time; a case that fails is
-# run once more (on either device), as a busy TCG host stalls the guest
-# now and then for longer than any tolerance.
+# program PROG [ipv6] [retry]: queue the cases of PROG (lines
+# "ARGS<TAB>SNIPPET" on stdin; upstream/run_cases.sh explains SNIPPET) for
+# the namespace with IPv6 ("ipv6") or the one without. "retry": a case that
+# fails runs once more, on either device (programs that measure time, or
+# were seen to fail now and then on lo itself under TCG).
+declare -A QUEUE=()
 program()
 {
-	local prog=$1 nsopt="" retry=0 kind cases n dev s4 d4 s6 d6 out
-	local i res args rc fd fl secs note key c
+	local prog=$1 fam=4 retry=0 cases line
 
-	[[ " ${*:2} " == *" ipv6 "* ]] && nsopt=ipv6
-	[[ " ${*:2} " == *" timing "* ]] && retry=1
+	[[ " ${*:2} " == *" ipv6 "* ]] && fam=6
+	[[ " ${*:2} " == *" retry "* ]] && retry=1
 	cases=$(cat)
 	if [ "${VLO_UPSTREAM_FULL:-0}" = 1 ]; then
 		# shellcheck disable=SC2001 # per line, not per string
@@ -177,18 +176,32 @@ program()
 	if [ -n "${VLO_UPSTREAM_ONLY:-}" ] && ! [[ $prog =~ $VLO_UPSTREAM_ONLY ]]; then
 		return 0
 	fi
-	n=$(grep -c . <<<"$cases")
+	while IFS= read -r line; do
+		[ -n "$line" ] && QUEUE[$fam]+="$prog	$retry	$line"$'\n'
+	done <<<"$cases"
+}
+
+# run_queue FAMILY: the queued cases of that namespace, on lo then on vlo,
+# each device's in one runner (one `ip netns exec` for all).
+run_queue()
+{
+	local fam=$1 nsopt="" kind n dev s4 d4 s6 d6 out t0
+	local i prog res args rc fd fl secs note key c
+
+	[ -n "${QUEUE[$fam]:-}" ] || return 0
+	[ "$fam" = 6 ] && nsopt=ipv6
+	n=$(grep -c . <<<"${QUEUE[$fam]}")
 	for kind in lo vlo; do
+		t0=$SECONDS
 		up_ns "$kind" "$nsopt"
+		log "$kind: namespace for IPv4${nsopt:+ and IPv6} ready in $((SECONDS - t0)) s"
 		dev=lo s4=127.0.0.1 d4=127.0.0.1 s6=::1 d6=::1
 		if [ "$kind" = vlo ]; then
 			dev=$UP_DEV s4=$UP_A4 d4=$UP_B4 s6=$UP_A6 d6=$UP_B6
 		fi
-		# so_txtime.sh: fq on the sending device (for so_txtime only).
-		[ "$prog" != so_txtime ] || in_ns tc qdisc add dev "$dev" root fq
-		out=$(tmpdir)/$prog.$kind
+		out=$(tmpdir)/$kind.$fam
 		mkdir -p "$out"
-		while IFS=$'\t' read -r i res args rc fd fl secs note; do
+		while IFS=$'\t' read -r i prog res args rc fd fl secs note; do
 			key="$kind|$prog|$args"
 			[ "$kind" = lo ] && CASES+=("$prog|$args")
 			RES[$key]=$res RC[$key]=$rc FR_DEV[$key]=$fd FR_LO[$key]=$fl
@@ -202,8 +215,8 @@ program()
 			S4="$s4" D4="$d4" S6="$s6" D6="$d6" \
 			CASE_TIMEOUT="$CASE_TIMEOUT" TXTIME_LEAD="$TXTIME_LEAD" \
 			SO_TXTIME_VARIANCE_US="$TXTIME_VAR" \
-			bash "$TESTDIR/upstream/run_cases.sh" "$out" "$retry" <<<"$cases")
-		[ "$prog" != so_txtime ] || in_ns tc qdisc del dev "$dev" root
+			bash "$TESTDIR/upstream/run_cases.sh" "$out" <<<"${QUEUE[$fam]}")
+		log "$kind: IPv${fam} namespace's cases: $((SECONDS - t0)) s in all"
 	done
 }
 
@@ -253,7 +266,7 @@ EOF
 # txtimestamp.sh's protocols (tcp, udp, raw, IPPROTO_RAW, PF_PACKET) and
 # report modes (setsockopt, cmsg, no data) over both families, each once,
 # without its netem delays; -t widens the tolerance under TCG.
-program txtimestamp ipv6 timing <<EOF
+program txtimestamp ipv6 retry <<EOF
 -4 (tcp)	\$B/txtimestamp -t $TS_TOL -4 -L \$D4
 -6 -u -C	\$B/txtimestamp -t $TS_TOL -u -C -6 -L \$D6
 -4 -r -n	\$B/txtimestamp -t $TS_TOL -r -n -4 -L \$D4
@@ -261,18 +274,19 @@ program txtimestamp ipv6 timing <<EOF
 -4 -P	\$B/txtimestamp -t $TS_TOL -P -4 -L \$D4
 EOF
 
-program rxtimestamp ipv6 <<'EOF'
+program rxtimestamp ipv6 retry <<'EOF'
 --ipv4	$B/rxtimestamp --ipv4
 --ipv6	$B/rxtimestamp --ipv6
 EOF
 
-# so_txtime.sh's fq cases (three by default).
-program so_txtime ipv6 timing <<'EOF'
-4 mono a,-1 a,-1	txtime 4 mono a,-1 a,-1
-+6 mono a,0 a,0	txtime 6 mono a,0 a,0
-6 mono a,10 a,10	txtime 6 mono a,10 a,10
-+4 mono a,10,b,20 a,10,b,20	txtime 4 mono a,10,b,20 a,10,b,20
-6 mono a,20,b,10 b,20,a,20	txtime 6 mono a,20,b,10 b,20,a,20
+# so_txtime.sh's fq cases (three by default), with fq on the sending
+# device while each runs.
+program so_txtime ipv6 retry <<'EOF'
+4 mono a,-1 a,-1	with_fq txtime 4 mono a,-1 a,-1
++6 mono a,0 a,0	with_fq txtime 6 mono a,0 a,0
+6 mono a,10 a,10	with_fq txtime 6 mono a,10 a,10
++4 mono a,10,b,20 a,10,b,20	with_fq txtime 4 mono a,10,b,20 a,10,b,20
+6 mono a,20,b,10 b,20,a,20	with_fq txtime 6 mono a,20,b,10 b,20,a,20
 EOF
 
 # msg_zerocopy.sh's default set: tcp and udp over both families, each
@@ -308,6 +322,8 @@ program ipv6_flowlabel ipv6 <<EOF
 -l 5 -p -s	${D}sysctl -q -w net.ipv6.flowlabel_reflect=4 && sysctl -q -w net.ipv4.ping_group_range="0 2147483647" && \$B/ipv6_flowlabel -l 5 -p -s
 EOF
 
+run_queue 4
+run_queue 6
 log "all cases ran in $((SECONDS - START)) s; vlo's address: $([ "$ZERO_MAC" = yes ] && echo "00:00:00:00:00:00, as lo's" || echo "its own (the driver refuses 00:00:00:00:00:00)")"
 
 # ---------------------------------------------------------------- verdict

@@ -5,22 +5,21 @@
 # namespace that tests/vlo_upstream.sh prepared (one `ip netns exec` for
 # all of them: process creation is what a TCG guest pays for).
 #
-#   run_cases.sh OUTDIR RETRY < CASES
+#   run_cases.sh OUTDIR < CASES
 #
-# CASES: lines "ARGS<TAB>SNIPPET". SNIPPET runs in bash with the helpers
-# below, $B the build (lo/ or vlo/), $DEV the device, $S4 $D4 $S6 $D6 the
-# client and server addresses (all from the environment), bounded by
-# $CASE_TIMEOUT seconds. RETRY=1: a failed case runs once more (programs
-# that measure time, on a busy TCG host).
+# CASES: lines "PROG<TAB>RETRY<TAB>ARGS<TAB>SNIPPET". SNIPPET runs in bash
+# with the helpers below, $B the build (lo/ or vlo/), $DEV the device,
+# $S4 $D4 $S6 $D6 the client and server addresses (all from the
+# environment), bounded by $CASE_TIMEOUT seconds. RETRY=1: a failed case
+# runs once more (programs that measure time, on a busy TCG host).
 #
 # Per case, one line on stdout:
-#   N<TAB>RESULT<TAB>ARGS<TAB>EXIT<TAB>DEV_IN<TAB>LO_IN<TAB>SECONDS<TAB>NOTE
+#   N<TAB>PROG<TAB>RESULT<TAB>ARGS<TAB>EXIT<TAB>DEV_IN<TAB>LO_IN<TAB>SECONDS<TAB>NOTE
 # with the frames the nftables table "netdev vlo_upstream" counted into the
 # device under test (counter dev_in) and into lo (lo_in; 0 if absent) while
 # the case ran; its output goes to OUTDIR/N.out.
 
 OUT=$1
-RETRY=${2:-0}
 
 # shellcheck disable=SC2016 # expanded by the case's shell
 PRELUDE='
@@ -36,6 +35,14 @@ txtime() {
 	"$B/so_txtime" -$ip -c $clock -t $start -S $s -D $d $rx -r & pid=$!
 	"$B/so_txtime" -$ip -c $clock -t $start -S $s -D $d $tx; rc=$?
 	wait $pid || rc=1
+	return $rc
+}
+# with_fq CMD...: CMD with fq as the root qdisc of $DEV (so_txtime.sh).
+with_fq() {
+	local rc
+	tc qdisc replace dev $DEV root fq || return 1
+	"$@"; rc=$?
+	tc qdisc del dev $DEV root
 	return $rc
 }
 # msg_zerocopy.sh do_test: receiver, then sender.
@@ -73,24 +80,21 @@ one()
 		>"$OUT/$n.out" 2>&1 || rc=$?
 	read -r d l < <(counters)
 	[ "$rc" -eq 0 ] || res=FAIL
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$res" "$args" "$rc" "$d" "$l" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$prog" "$res" \
+		"$args" "$rc" "$d" "$l" \
 		$((SECONDS - t0)) "$note"
 	[ "$res" = PASS ]
 }
 
 counters >/dev/null
 n=0
-while IFS= read -r line; do
-	[ -n "$line" ] || continue
+while IFS=$'\t' read -r prog retry args snippet; do
+	[ -n "$prog" ] || continue
 	n=$((n + 1))
-	args=${line%%	*}
-	# An empty field would merge with the next for read (tab is IFS white space).
-	args=${args:-(none)}
-	snippet=${line#*	}
-	if ! one "$args" "$snippet" "$n" "" >"$OUT/$n.res" && [ "$RETRY" = 1 ]; then
+	if ! one "$args" "$snippet" "$n" "" >"$OUT/$n.res" && [ "$retry" = 1 ]; then
 		# Keep the first failure's output next to the retry's.
 		mv "$OUT/$n.out" "$OUT/$n.first.out"
-		IFS=$'\t' read -r _ _ _ rc _ <"$OUT/$n.res"
+		IFS=$'\t' read -r _ _ _ _ rc _ <"$OUT/$n.res"
 		one "$args" "$snippet" "$n" "failed once (exit $rc)" >"$OUT/$n.res"
 	fi
 	cat "$OUT/$n.res"
