@@ -121,7 +121,8 @@ up_ns()
 		else
 			ZERO_MAC=no
 		fi
-		in_ns ip link set "$UP_DEV" up
+		in_ns ip link set "$UP_DEV" up ||
+			die "$UP_DEV does not come up (address all-zero: $ZERO_MAC)"
 		in_ns ip addr add "$UP_A4/24" dev "$UP_DEV"
 		in_ns ip addr add "$UP_B4/24" dev "$UP_DEV"
 		in_ns "$VLO_ROUTE" add "$UP_DEV" "$UP_A4" "$UP_B4"
