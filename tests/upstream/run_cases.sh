@@ -45,6 +45,16 @@ with_fq() {
 	tc qdisc del dev $DEV root
 	return $rc
 }
+# no_time_wait CMD...: CMD with no TCP TIME_WAIT in the namespace, so that
+# a second run can bind the fixed ports of the first (rxtimestamp).
+no_time_wait() {
+	local old rc
+	old=$(sysctl -n net.ipv4.tcp_max_tw_buckets)
+	sysctl -q -w net.ipv4.tcp_max_tw_buckets=0 || return 1
+	"$@"; rc=$?
+	sysctl -q -w net.ipv4.tcp_max_tw_buckets=$old
+	return $rc
+}
 # msg_zerocopy.sh do_test: receiver, then sender.
 zc() {
 	local ip=$1 mode=$2 s=$S4 d=$D4 rc pid
