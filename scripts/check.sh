@@ -156,6 +156,7 @@ elif [[ ! -s $KTAP ]]; then
 	# the guest died, the runner never started): nothing passed.
 	fail_step "no test results: $KTAP is missing or empty (${#expected[@]} tests were to run)"
 	failed=${#expected[@]}
+	c_fail=${#expected[@]}
 else
 	planned=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$KTAP" | head -n 1)
 	echo "KTAP results:"
