@@ -5,8 +5,6 @@
 #
 #   scripts/check-debug.sh                 the whole suite (tests/run_tests.sh)
 #   scripts/check-debug.sh -- CMD [ARGS]   CMD instead (a stress test, a shell)
-#   scripts/check-debug.sh --if-cached ... skip (exit 0) when the debug kernel
-#                                          is not built yet (for CI)
 #
 # Builds the debug kernel when there is none (scripts/debug-kernel.sh:
 # KASAN, lockdep, kmemleak, DEBUG_OBJECTS, fault injection; cached per
@@ -51,10 +49,8 @@ say() { printf 'check-debug: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 125; }
 usage() { awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "$0"; }
 
-IF_CACHED=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--if-cached) IF_CACHED=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) usage >&2; exit 2 ;;
@@ -72,11 +68,6 @@ t_start=$SECONDS
 # ---------------------------------------------------------------- kernel
 
 if ! env_lines=$("$REPO/scripts/debug-kernel.sh" --print-env 2>/dev/null); then
-	if [ "$IF_CACHED" = 1 ]; then
-		say "SKIP: no cached debug kernel for this config" \
-			"(build it with scripts/debug-kernel.sh or make check-debug)"
-		exit 0
-	fi
 	say "no debug kernel for this config yet: building it now" \
 		"(about 20 min on 2 cores; later runs reuse it)"
 	t0=$SECONDS

@@ -9,11 +9,19 @@
 #   4. checkpatch --strict (scripts/checkpatch.sh)
 #   5. build the selftests (make -C tests)
 #   6. boot the 6.1 kernel in QEMU and run tests/run_tests.sh (KTAP)
-#   7. summary: the KTAP results and "N passed, N failed, N skipped"
+#   7. summary: the KTAP results, then the two closing lines
+#        checks: N passed, N failed, N skipped
+#        tests: N passed, N failed, N skipped
+#      (the last line is the one CI reads; a skipped check is one a test
+#      could not run here and said so, "# SKIP-CHECK: reason", or a skipped
+#      case of a C test)
 #
 # Exit status 0 only if every step passed, no test failed and the guest
-# kernel reported nothing (WARN, BUG, lockdep, ...). A lint failure does not
-# stop the run (the tests still run), a build failure does.
+# kernel reported nothing (WARN, BUG, lockdep, ...). The tests meant to run
+# are listed on the host first (tests/run_tests.sh --list): a guest that
+# leaves no results, or results for fewer tests or other tests than that
+# list, fails the run with the reason. A lint failure does not stop the
+# run (the tests still run), a build failure does.
 # Environment: VLO_CHECK_TIMEOUT (seconds for the VM step, default 1800),
 # VLO_CACHE (default /var/cache/vlo).
 set -euo pipefail
@@ -110,7 +118,13 @@ fi
 # -------------------------------------------------------------------- 6
 step 6 "run the selftests in a VM ($REL)"
 vm_rc=0
-if [[ $build_ok == 1 && $tests_ok == 1 && -x tests/run_tests.sh ]]; then
+# What the run must report on: every test run_tests.sh will start.
+expected=()
+if [[ -x tests/run_tests.sh ]]; then
+	mapfile -t expected < <(tests/run_tests.sh --list)
+	echo "tests to run: ${#expected[@]}"
+fi
+if [[ $build_ok == 1 && $tests_ok == 1 && ${#expected[@]} -gt 0 ]]; then
 	# The guest sees this tree read-only; KTAP goes to the writable
 	# results folder as well as to the console.
 	# shellcheck disable=SC2016  # $1 is expanded by the guest shell
@@ -132,31 +146,53 @@ fi
 
 # -------------------------------------------------------------------- 7
 step 7 "summary"
-passed=0 failed=0 skipped=0 planned=""
-if [[ -f $RESULTS/ktap.txt ]]; then
-	planned=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$RESULTS/ktap.txt" | head -n 1)
+passed=0 failed=0 skipped=0
+c_pass=0 c_fail=0 c_skip=0
+KTAP=$RESULTS/ktap.txt
+if [[ ${#expected[@]} -eq 0 ]]; then
+	fail_step "no tests to run (tests/run_tests.sh --list printed nothing)"
+elif [[ ! -s $KTAP ]]; then
+	# The guest never wrote its results (the output share did not mount,
+	# the guest died, the runner never started): nothing passed.
+	fail_step "no test results: $KTAP is missing or empty (${#expected[@]} tests were to run)"
+	failed=${#expected[@]}
+	c_fail=${#expected[@]}
+else
+	planned=$(sed -n 's/^1\.\.\([0-9]\+\)$/\1/p' "$KTAP" | head -n 1)
 	echo "KTAP results:"
+	declare -A reported=()
 	while IFS= read -r line; do
 		echo "  $line"
+		t=$(sed -E 's/^(not )?ok [0-9]+ selftests: vlo: ([^ ]+).*/\2/' <<<"$line")
+		reported[$t]=1
 		if [[ $line == "not ok "* ]]; then
-			if [[ ${line,,} == *"# skip"* ]]; then
-				skipped=$((skipped + 1))
-			else
-				failed=$((failed + 1))
-			fi
-		elif [[ ${line,,} == *"# skip"* ]]; then
+			failed=$((failed + 1))
+		elif [[ $line == *" # SKIP"* ]]; then
 			skipped=$((skipped + 1))
 		else
 			passed=$((passed + 1))
 		fi
-	done < <(grep -E '^(not )?ok [0-9]+' "$RESULTS/ktap.txt" || true)
+	done < <(grep -E '^(not )?ok [0-9]+ ' "$KTAP" || true)
+	# Per-test check counts (run_tests.sh: "# checks: TEST pass:N fail:N skip:N").
+	while read -r p f k; do
+		c_pass=$((c_pass + p)) c_fail=$((c_fail + f)) c_skip=$((c_skip + k))
+	done < <(sed -n 's/^# checks: [^ ]* pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 \2 \3/p' "$KTAP")
 	ran=$((passed + failed + skipped))
-	if [[ -n $planned && $ran -lt $planned ]]; then
-		echo "  ($((planned - ran)) planned test(s) never reported: counted as failed)"
-		failed=$((failed + planned - ran))
+	missing=()
+	for t in "${expected[@]}"; do
+		[[ -n ${reported[$t]:-} ]] || missing+=("$t")
+	done
+	if [[ $planned != "${#expected[@]}" ]]; then
+		fail_step "the guest planned ${planned:-no} tests (KTAP '1..N'), the host listed ${#expected[@]}"
 	fi
-	if [[ $ran -eq 0 ]]; then
-		fail_step "no test results"
+	if [[ ${#missing[@]} -gt 0 ]]; then
+		echo "  never reported (counted as failed): ${missing[*]}"
+		failed=$((failed + ${#missing[@]}))
+		c_fail=$((c_fail + ${#missing[@]}))
+		fail_step "${#missing[@]} of ${#expected[@]} tests never reported a result: ${missing[*]}"
+	fi
+	if [[ $ran -ne ${#reported[@]} || $ran -gt ${#expected[@]} ]]; then
+		fail_step "$ran results for ${#expected[@]} tests (duplicates or tests not listed)"
 	fi
 fi
 [[ $failed -eq 0 ]] || fail_step "$failed test(s) failed"
@@ -166,7 +202,8 @@ if [[ ${#FAILED[@]} -gt 0 ]]; then
 	echo "make check FAILED:"
 	printf '  - %s\n' "${FAILED[@]}"
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "checks: $c_pass passed, $c_fail failed, $c_skip skipped"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [[ ${#FAILED[@]} -eq 0 ]]
 exit
 }

@@ -114,8 +114,18 @@ vlo_cleanup()
 
 	trap - ERR
 	set +e
-	if [ "$rc" -ne 0 ] && [ -z "${VLO_EXPLICIT_EXIT:-}" ]; then
-		echo "# FAIL: $TEST_NAME ended early with exit status $rc"
+	# Only skip, die and vlo_exit choose the exit status. Anything else
+	# that ends the test (set -e, a signal, a plain exit) is a failure,
+	# also when the failing command happened to return 4 (the skip
+	# status) or 0 with a failed check on record.
+	if [ -z "${VLO_EXPLICIT_EXIT:-}" ]; then
+		if [ "$rc" -ne 0 ]; then
+			echo "# FAIL: $TEST_NAME ended early with exit status $rc"
+			rc=$ksft_fail
+		elif [ "$VLO_FAILED" -ne 0 ]; then
+			echo "# FAIL: $TEST_NAME ended without vlo_exit after a failed check"
+			rc=$ksft_fail
+		fi
 	fi
 	for pid in "${VLO_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -128,6 +138,7 @@ vlo_cleanup()
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$VLO_TMP" ] && rm -rf "$VLO_TMP"
+	exit "$rc"
 }
 trap vlo_cleanup EXIT
 # With set -e a failing command ends the test: say which one, also inside
