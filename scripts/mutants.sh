@@ -109,14 +109,46 @@ mutant mtu-unchecked --file src/vlo_main.c \
 	--tests 'vlo_link vlo_netlink_test' \
 	--breaks "a new device's MTU is not checked by vlo (no extack message)"
 mutant mac-unchecked --file src/vlo_main.c \
-	--find 'if \(!is_valid_ether_addr\(nla_data\(tb\[IFLA_ADDRESS\]\)\)\)' \
+	--find 'if \(is_multicast_ether_addr\(nla_data\(tb\[IFLA_ADDRESS\]\)\)\)' \
 	--replace 'if (0)' \
 	--tests 'vlo_link vlo_netlink_test' \
-	--breaks 'multicast and zero MACs accepted at creation'
-mutant capture-no-restore --file src/vlo_capture.c \
-	--find 'skb->pkt_type = vlo_frame_type\(skb\);' --replace ';' \
-	--tests vlo_capture \
-	--breaks 'capture-once leaves frames PACKET_LOOPBACK: the stack drops them'
+	--breaks 'multicast MACs accepted at creation'
+mutant keep-dst --file src/vlo_netdev.c \
+	--find 'skb_dst_drop\(skb\);' --replace ';' \
+	--tests vlo_dst \
+	--breaks 'an output route kept for a classifier reaches the receive side (issue 13.1)'
+mutant stale-pkttype --file src/vlo_netdev.c \
+	--find 'skb->pkt_type = PACKET_HOST;' --replace ';' \
+	--tests vlo_redirect \
+	--breaks "redirected frames keep their first device's packet type (issue 13.2)"
+mutant no-csum-fixup --file src/vlo_netdev.c \
+	--find 'skb_postpull_rcsum\(skb, eth_hdr\(skb\), ETH_HLEN\);' --replace ';' \
+	--tests vlo_redirect \
+	--breaks 'CHECKSUM_COMPLETE keeps the pulled Ethernet header: computed again in software (issue 13.3)'
+mutant mcast-twice --file src/vlo_netdev.c \
+	--find 'vlo_stack_loops_it\(skb\)\)' --replace '0)' \
+	--tests vlo_mcast \
+	--breaks 'multicast and broadcast the IP stack loops itself are looped again: twice (issue 13.5)'
+mutant mcast-lost --file src/vlo_mcast.c \
+	--find 'if \(skb->skb_iif\)' --replace 'if (!skb->skb_iif) return true; if (skb->skb_iif)' \
+	--tests vlo_mcast \
+	--breaks 'multicast the stack does not loop (IP_MULTICAST_LOOP off) is not looped by vlo either (issue 13.5)'
+mutant bridge-port --file src/vlo_netdev.c \
+	--find 'IFF_DISABLE_NETPOLL \| IFF_DONT_BRIDGE;' --replace 'IFF_DISABLE_NETPOLL;' \
+	--tests vlo_ports \
+	--breaks 'bridges take vlo as a port: two ports make a broadcast storm (issue 13.6)'
+mutant no-dest-zero --file src/vlo_netdev.c \
+	--find 'daddr \?: dev->dev_addr' --replace 'daddr' \
+	--tests vlo_nodest \
+	--breaks 'headers built with no destination get 00:00:00:00:00:00 (issue 13.7)'
+mutant zero-mac-refused --file src/vlo_netdev.c \
+	--find 'if \(is_multicast_ether_addr\(sa->sa_data\)\)' --replace 'if (!is_valid_ether_addr(sa->sa_data))' \
+	--tests 'vlo_nodest vlo_upstream' \
+	--breaks "lo's address 00:00:00:00:00:00 refused: programs written for lo fail (issue 13.7)"
+mutant idle-chatter --file src/vlo_inet.c \
+	--find 'WRITE_ONCE\(idev->cnf.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE\);' --replace ';' \
+	--tests vlo_idle \
+	--breaks 'a link-local address, RS and MLD on an idle device (issue 13.8)'
 mutant carrier-ignored --file src/vlo_netdev.c \
 	--find 'unlikely\(!netif_carrier_ok\(dev\)\)' --replace 'unlikely(0)' \
 	--tests vlo_carrier \
