@@ -26,7 +26,8 @@ Every request must be answered by an error, or applied consistently:
 after an accepted request the device read back has what was asked (MTU,
 address, name, txqlen, group, the flags in the change mask, carrier),
 and after every request every vlo device in the namespace still has an
-MTU in 68..65536, a valid unicast address, type ether, no LOOPBACK. A
+MTU in 68..65536, a unicast address (lo's all-zero one included), type
+ether, no LOOPBACK. A
 refused create must leave no device behind (checked on the namespace's
 device list every 100 requests and at the end).
 
@@ -543,7 +544,7 @@ class Fuzzer:
         bad = []
         if link.mtu is None or not MIN_MTU <= link.mtu <= MAX_MTU:
             bad.append('mtu %s' % link.mtu)
-        if not nl.is_valid_unicast(link.address):
+        if not nl.is_vlo_address(link.address):
             bad.append('address %s' % (link.address.hex()
                                        if link.address else None))
         if link.type != nl.ARPHRD_ETHER:

@@ -354,6 +354,11 @@ def is_valid_unicast(mac):
             mac != b'\0' * 6)
 
 
+def is_vlo_address(mac):
+    """What a vlo device may have: any unicast MAC, lo's all-zero one too."""
+    return mac is not None and len(mac) == 6 and not mac[0] & 1
+
+
 # ---------------------------------------------------------- namespaces
 
 CLONE_NEWNET = 0x40000000
