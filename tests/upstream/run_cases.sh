@@ -27,10 +27,14 @@ set -u
 # xfail CMD...: the program must fail as the kernel script expects (its
 # error() exit, 1; not a crash or a timeout).
 xfail() { "$@"; local rc=$?; echo "exit status $rc (expected: 1)"; [ $rc -eq 1 ]; }
-# so_txtime.sh do_test: receiver and sender at a common start time.
+# so_txtime.sh do_test: receiver and sender at a common start time. The
+# sender connects to -S and sends to -D; so_txtime.sh gives the one
+# address of lo for both. Here both are the server address: the connected
+# sender then gets the other address of the pair as its source
+# (vlo-route), as a client on lo gets 127.0.0.1.
 txtime() {
-	local ip=$1 clock=$2 tx=$3 rx=$4 s=$S4 d=$D4 start rc pid
-	[ "$ip" = 6 ] && s=$S6 d=$D6
+	local ip=$1 clock=$2 tx=$3 rx=$4 s=$D4 d=$D4 start rc pid
+	[ "$ip" = 6 ] && s=$D6 d=$D6
 	start=$(date +%s%N --date="+ $TXTIME_LEAD seconds")
 	"$B/so_txtime" -$ip -c $clock -t $start -S $s -D $d $rx -r & pid=$!
 	"$B/so_txtime" -$ip -c $clock -t $start -S $s -D $d $tx; rc=$?
