@@ -143,7 +143,7 @@ mutant no-dest-zero --file src/vlo_netdev.c \
 	--breaks 'headers built with no destination get 00:00:00:00:00:00 (issue 13.7)'
 mutant zero-mac-refused --file src/vlo_netdev.c \
 	--find 'if \(is_multicast_ether_addr\(sa->sa_data\)\)' --replace 'if (!is_valid_ether_addr(sa->sa_data))' \
-	--tests 'vlo_nodest vlo_upstream' \
+	--tests vlo_nodest \
 	--breaks "lo's address 00:00:00:00:00:00 refused: programs written for lo fail (issue 13.7)"
 mutant idle-chatter --file src/vlo_inet.c \
 	--find 'WRITE_ONCE\(idev->cnf.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE\);' --replace ';' \
