@@ -153,39 +153,37 @@ static void set_up(int fd, int ifindex, bool up, struct nl_answer *ans)
 	transact(fd, &req, ans);
 }
 
-/* The device's MTU as the kernel reports it now; -errno on failure. */
-static int get_mtu(const char *name)
+/* The SIOCGIF* request @cmd on the device, into @ifr: 0 or -errno. */
+static int ifreq_get(const char *name, unsigned long cmd, struct ifreq *ifr)
 {
-	struct ifreq ifr;
 	int fd, ret;
 
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	ret = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
+	memset(ifr, 0, sizeof(*ifr));
+	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+	ret = ioctl(fd, cmd, ifr) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/* The device's MTU as the kernel reports it now; -errno on failure. */
+static int get_mtu(const char *name)
+{
+	struct ifreq ifr;
+	int ret = ifreq_get(name, SIOCGIFMTU, &ifr);
+
+	return ret ? ret : ifr.ifr_mtu;
 }
 
 /* Whether the device's address is now @addr (6 bytes): 1, 0, or -errno. */
 static int has_addr(const char *name, const unsigned char *addr)
 {
 	struct ifreq ifr;
-	int fd, ret;
+	int ret = ifreq_get(name, SIOCGIFHWADDR, &ifr);
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		ret = -errno;
-	else
-		ret = !memcmp(ifr.ifr_hwaddr.sa_data, addr, 6);
-	close(fd);
-	return ret;
+	return ret ? ret : !memcmp(ifr.ifr_hwaddr.sa_data, addr, 6);
 }
 
 static int ethtool_ioctl(const char *name, void *cmd)
