@@ -27,9 +27,13 @@ PACKAGES=(
 	# what the tests and the demo call inside the guest
 	iproute2 iputils-ping tcpdump ethtool iperf3 sockperf nftables
 	procps psmisc util-linux
-	# the XDP check of tests/vlo_route.sh: a BPF compiler, libbpf's
-	# headers and bpftool to read the program's map
+	# the XDP check of tests/vlo_route.sh and the vlo_xdp*.sh tests: a BPF
+	# compiler, libbpf's headers and bpftool to read the program's map;
+	# libbpf-dev also links tests/vlo_xsk (AF_XDP receiver)
 	clang llvm libbpf-dev bpftool
+	# xdp-trafficgen, which vlo_xdp_redirect.sh points at a vlo device
+	# (ndo_xdp_xmit)
+	xdp-tools
 	# JSON from iperf3 in tests/vlo_route.sh
 	jq
 	# the benchmark's chart

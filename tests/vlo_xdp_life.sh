@@ -152,11 +152,11 @@ flood_case()
 	local desc=$1 c0 c1 c2 e0 e1 out sent seen full
 
 	c0=$(xdp_counts lf0)
-	e0=$(counters lf0)
+	e0=$(eth_counts lf0)
 	out=$(pkt flood -i lf0 -T 3)
 	sleep 1
 	c1=$(xdp_counts lf0)
-	e1=$(counters lf0)
+	e1=$(eth_counts lf0)
 	sleep 1
 	c2=$(xdp_counts lf0)
 	sent=$(kv sent "$out")

@@ -58,6 +58,7 @@
 #define FRAME_SIZE	4096	/* a whole 1500-byte frame plus headroom */
 #define MAX_SEQ		65536
 #define PREFIX		"vlo-udp4 "
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct ring {
 	__u32 *producer;
@@ -81,7 +82,7 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: vlo_xsk rx -i IF -q QUEUE -m MAP_ID [-n N] [-t SEC] [-r READY] [-N NETNS]\n"
@@ -179,7 +180,7 @@ static const char *errno_name(int e)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].e == e)
 			return names[i].name;
 	return strerror(e);
@@ -192,13 +193,13 @@ static int cmd_bind(const struct opts *o, int ifindex)
 	int fd, err;
 
 	if (!o->mode)
-		usage();
+		print_usage();
 	if (!strcmp(o->mode, "copy"))
 		flags = XDP_COPY;
 	else if (!strcmp(o->mode, "zerocopy"))
 		flags = XDP_ZEROCOPY;
 	else if (strcmp(o->mode, "any"))
-		usage();
+		print_usage();
 	fd = xsk_socket(&umem);
 	err = xsk_bind(fd, ifindex, o->queue, flags);
 	if (err)
@@ -255,7 +256,7 @@ static int cmd_rx(const struct opts *o, int ifindex)
 	__u32 i, key = o->queue, val;
 
 	if (o->map_id <= 0)
-		usage();
+		print_usage();
 	fd = xsk_socket(&umem);
 	if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen))
 		die("XDP_MMAP_OFFSETS");
@@ -333,7 +334,7 @@ int main(int argc, char **argv)
 	int c, ifindex;
 
 	if (argc < 2)
-		usage();
+		print_usage();
 	cmd = argv[1];
 	optind = 2;
 	while ((c = getopt(argc, argv, "i:q:m:n:t:r:M:N:")) != -1) {
@@ -363,11 +364,11 @@ int main(int argc, char **argv)
 			netns = optarg;
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (!o.ifname)
-		usage();
+		print_usage();
 	if (netns)
 		enter_netns(netns);
 	ifindex = if_nametoindex(o.ifname);
@@ -378,6 +379,6 @@ int main(int argc, char **argv)
 		return cmd_rx(&o, ifindex);
 	if (!strcmp(cmd, "bind"))
 		return cmd_bind(&o, ifindex);
-	usage();
+	print_usage();
 	return 2;
 }

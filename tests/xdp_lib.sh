@@ -17,7 +17,7 @@ declare -A XV_ACT=([pass]=0 [drop]=1 [tx]=2 [aborted]=3 [redirect]=4
 	[devmap]=5 [bcast]=6 [cpumap]=7 [xsk]=8 [raw]=9 [pong]=10)
 declare -A XV_CFG=([action]=0 [port]=1 [etype]=2 [arg]=3)
 XV_CNT_NAMES=(seen other matched pass drop tx aborted redirect refused raw
-	bytes multibuf pong)
+	bytes multibuf pong maxlen)
 XV_QUEUE_SLOT=16
 
 UDP=(python3 "$TESTDIR/vlo_xdp_udp.py")
@@ -43,6 +43,9 @@ xdp_require()
 		skip "ip cannot attach XDP programs"
 	[[ $(ip -V) == *libbpf* ]] ||
 		skip "ip is built without libbpf (BTF-defined maps)"
+	# The temporary folder, made here in the test's own shell: helpers
+	# that run in $(...) subshells find it in VLO_TMP.
+	tmpdir >/dev/null
 }
 
 # xdp_build NAME: build tests/NAME.c into the test's temporary folder (a
@@ -57,7 +60,7 @@ xdp_build()
 		echo "$TESTDIR/$name.o"
 		return
 	fi
-	out="$(tmpdir)/$name.o"
+	out="$VLO_TMP/$name.o"
 	if [ ! -f "$out" ]; then
 		arch=$(gcc -print-multiarch 2>/dev/null || echo "$(uname -m)-linux-gnu")
 		clang -O2 -g -Wall -target bpf -I"/usr/include/$arch" \
@@ -144,13 +147,15 @@ le_bytes()
 }
 
 # xdp_map_set DEV MAP KEY VALUE [VALUE_BYTES]: one element of a map.
+# bpftool runs in $NS: a devmap takes the ifindex in the namespace of the
+# process that updates it.
 xdp_map_set()
 {
 	local id
 
 	id=$(xdp_map "$1" "$2")
 	# shellcheck disable=SC2046 # the bytes are separate arguments
-	bpftool map update id "$id" key $(le_bytes "$3" 4) \
+	in_ns bpftool map update id "$id" key $(le_bytes "$3" 4) \
 		value $(le_bytes "$4" "${5:-4}") ||
 		die "bpftool map update $2 ($id) key $3 value $4"
 }
@@ -219,37 +224,50 @@ xdp_detach()
 	in_ns ip link set dev "$1" "${2:-xdpdrv}" off || die "detach XDP from $1"
 }
 
+# eth_counts DEV: vlo's ethtool -S counters of DEV in $NS as one line of
+# eth_NAME=VALUE (as lib.sh's counters, for less: one process).
+eth_counts()
+{
+	local k v out=""
+
+	while read -r k v; do
+		[[ $k == *: ]] && out+=" eth_${k%:}=$v"
+	done <<<"$(in_ns ethtool -S "$1")"
+	echo "$out"
+}
+
 # ----------------------------------------------------------------- traffic
 
 # udp_recv_start NAME ADDR PORT N [SECONDS]: a receiver in $NS for N
 # "vlo-udp4 <seq>" datagrams to ADDR:PORT, in the background, ready when
 # this returns; udp_recv_wait NAME prints its "received= distinct= dup="
-# line once it is done.
-declare -A UDP_RECV=()
+# line once it is done. (It waits for that line, not for the process:
+# callers run it in $(...), a subshell, which cannot wait for its
+# parent's children.)
+declare -A UDP_RECV_SECS=()
 udp_recv_start()
 {
-	local name=$1 dir ns=()
+	local name=$1 ns=()
 
-	dir=$(tmpdir)
-	rm -f "$dir/$name.ready" "$dir/$name.out"
+	rm -f "$VLO_TMP/$name.ready" "$VLO_TMP/$name.out"
 	[ -n "$NS" ] && ns=(ip netns exec "$NS")
+	UDP_RECV_SECS[$name]=${5:-30}
 	"${ns[@]}" "${UDP[@]}" recv -d "$2" -p "$3" -n "$4" -t "${5:-30}" \
-		-r "$dir/$name.ready" >"$dir/$name.out" 2>&1 &
-	UDP_RECV[$name]=$!
+		-r "$VLO_TMP/$name.ready" >"$VLO_TMP/$name.out" 2>&1 &
 	bg_track $!
-	wait_for 30 test -f "$dir/$name.ready" || {
-		cat "$dir/$name.out" >&2
+	wait_for 30 test -f "$VLO_TMP/$name.ready" || {
+		cat "$VLO_TMP/$name.out" >&2
 		die "UDP receiver $name did not start"
 	}
 }
 
 udp_recv_wait()
 {
-	local dir
+	local f=$VLO_TMP/$1.out
 
-	dir=$(tmpdir)
-	wait "${UDP_RECV[$1]}" || true
-	cat "$dir/$1.out"
+	wait_for $((UDP_RECV_SECS[$1] + 30)) grep -q "^received=" "$f" ||
+		echo "# UDP receiver $1 did not report" >&2
+	cat "$f"
 }
 
 # received N RESULT: "N N 0" means N received, all distinct, no dup.

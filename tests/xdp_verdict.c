@@ -78,6 +78,7 @@ enum {
 	CNT_BYTES,	/* bytes of test frames, all buffers, Ethernet header included */
 	CNT_MULTIBUF,	/* test frames in more than one buffer (xdp.frags only) */
 	CNT_PONG,	/* echo requests turned into replies */
+	CNT_MAXLEN,	/* the longest test frame (bytes, all buffers) */
 	CNT_QUEUE = 16,
 	CNT_MAX = CNT_QUEUE + 16
 };
@@ -130,6 +131,16 @@ static __always_inline void count_n(__u32 slot, __u64 n)
 static __always_inline void count(__u32 slot)
 {
 	count_n(slot, 1);
+}
+
+/* Not atomic: two CPUs may race, the tests send one flow at a time. */
+static __always_inline void max_len(__u64 len)
+{
+	__u32 slot = CNT_MAXLEN;
+	__u64 *val = bpf_map_lookup_elem(&xv_cnt, &slot);
+
+	if (val && *val < len)
+		*val = len;
 }
 
 static __always_inline __u64 cfg(__u32 slot)
@@ -243,6 +254,7 @@ static __always_inline int verdict(struct xdp_md *ctx, int frags)
 			count(CNT_MULTIBUF);
 	}
 	count_n(CNT_BYTES, len);
+	max_len(len);
 	if (q < CNT_MAX - CNT_QUEUE)
 		count(CNT_QUEUE + q);
 
