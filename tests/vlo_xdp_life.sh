@@ -82,9 +82,12 @@ sender_start $M 10
 steps=0
 while sender_alive; do
 	case $((steps % 3)) in
-	0) in_ns ip link set dev lf0 xdpdrv obj "$XV_OBJ" sec xdp ;;
-	1) in_ns ip -force link set dev lf0 xdpdrv obj "$XV_OBJ" sec xdp ;;
-	2) in_ns ip link set dev lf0 xdpdrv off ;;
+	0) in_ns ip link set dev lf0 xdpdrv obj "$XV_OBJ" sec xdp ||
+		die "attach (step $steps) under traffic" ;;
+	1) in_ns ip -force link set dev lf0 xdpdrv obj "$XV_OBJ" sec xdp ||
+		die "replace (step $steps) under traffic" ;;
+	2) in_ns ip link set dev lf0 xdpdrv off ||
+		die "detach (step $steps) under traffic" ;;
 	esac
 	steps=$((steps + 1))
 	sleep 0.2

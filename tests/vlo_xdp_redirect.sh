@@ -92,6 +92,16 @@ xdp_attach rd0 xdpdrv
 xdp_set rd0 port=$PORT
 
 # ------------------------------------------------------------ out of vlo
+# secs WANT: how long a receiver waits: not long when nothing should come.
+secs()
+{
+	if [ "$1" = 0 ]; then
+		echo 2
+	else
+		echo 30
+	fi
+}
+
 # out_case DESC ACTION ARG WANT_NB WANT_NC WANT_STACK [ETHTOOL-KEY=N...]:
 # N datagrams A -> B with rd0's program set to ACTION ARG; the sockets on B
 # in NB, NC and on rd0 itself must get WANT_* of them, each once; rd0's
@@ -108,9 +118,10 @@ out_case()
 	b0=$(NS=$NB xdp_counts vb)
 	w0=$(NS=$NC xdp_counts wb)
 	e0=$(eth_counts rd0)
-	NS=$NB udp_recv_start nb $B $PORT $N "$( [ "$wnb" = 0 ] && echo 3 || echo 30)"
-	NS=$NC udp_recv_start nc $B $PORT $N "$( [ "$wnc" = 0 ] && echo 3 || echo 30)"
-	udp_recv_start st $B $PORT $N "$( [ "$wst" = 0 ] && echo 3 || echo 30)"
+	NS=$NB udp_recv_begin nb $B $PORT $N "$(secs "$wnb")"
+	NS=$NC udp_recv_begin nc $B $PORT $N "$(secs "$wnc")"
+	udp_recv_begin st $B $PORT $N "$(secs "$wst")"
+	udp_recv_ready nb nc st
 	in_ns "${UDP[@]}" send -b $A -d $B -p $PORT -n $N >/dev/null
 	gnb=$(udp_recv_wait nb)
 	gnc=$(udp_recv_wait nc)
@@ -222,7 +233,7 @@ in_case()
 	[ ${#pk[@]} -gt 0 ] && c0=$(xdp_counts rd0)
 	e0=$(eth_counts rd0)
 	[ $TRACE_OK = 1 ] && trace_clear
-	udp_recv_start st $A $PORT $N "$( [ "$want" = 0 ] && echo 3 || echo 30)"
+	udp_recv_start st $A $PORT $N "$(secs "$want")"
 	NS=$NB in_ns "${UDP4[@]}" send -i vb -n $N -s $P -d $A -p $PORT \
 		--dmac "$RD0_MAC" >/dev/null
 	got=$(udp_recv_wait st)

@@ -243,9 +243,11 @@ eth_counts()
 # this returns; udp_recv_wait NAME prints its "received= distinct= dup="
 # line once it is done. (It waits for that line, not for the process:
 # callers run it in $(...), a subshell, which cannot wait for its
-# parent's children.)
+# parent's children.) udp_recv_begin and udp_recv_ready NAME... are the
+# two halves, for receivers that start in parallel (Python takes seconds
+# to start on a slow guest).
 declare -A UDP_RECV_SECS=()
-udp_recv_start()
+udp_recv_begin()
 {
 	local name=$1 ns=()
 
@@ -255,10 +257,24 @@ udp_recv_start()
 	"${ns[@]}" "${UDP[@]}" recv -d "$2" -p "$3" -n "$4" -t "${5:-30}" \
 		-r "$VLO_TMP/$name.ready" >"$VLO_TMP/$name.out" 2>&1 &
 	bg_track $!
-	wait_for 30 test -f "$VLO_TMP/$name.ready" || {
-		cat "$VLO_TMP/$name.out" >&2
-		die "UDP receiver $name did not start"
-	}
+}
+
+udp_recv_ready()
+{
+	local name
+
+	for name in "$@"; do
+		wait_for 30 test -f "$VLO_TMP/$name.ready" || {
+			cat "$VLO_TMP/$name.out" >&2
+			die "UDP receiver $name did not start"
+		}
+	done
+}
+
+udp_recv_start()
+{
+	udp_recv_begin "$@"
+	udp_recv_ready "$1"
 }
 
 udp_recv_wait()
