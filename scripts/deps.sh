@@ -30,8 +30,13 @@ PACKAGES=(
 	# the XDP check of tests/vlo_route.sh: a BPF compiler, libbpf's
 	# headers and bpftool to read the program's map
 	clang llvm libbpf-dev bpftool
-	# JSON from iperf3 in tests/vlo_route.sh
+	# JSON from iperf3 in tests/vlo_route.sh (and program/map ids in the
+	# benchmark's XDP cases)
 	jq
+	# the benchmark's XDP cases: xdp-trafficgen sends XDP frames through a
+	# device's ndo_xdp_xmit (clang, libbpf-dev and bpftool above build the
+	# programs and find their maps)
+	xdp-tools
 	# the benchmark's chart
 	python3-matplotlib
 )
