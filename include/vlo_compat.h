@@ -14,6 +14,13 @@
 #include <linux/u64_stats_sync.h>
 #include <net/inet_sock.h>
 #include <linux/ipv6.h>
+#include <linux/filter.h>
+#include <linux/etherdevice.h>
+#include <linux/netlink.h>
+#include <net/xdp.h>
+#ifdef VLO_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
 
 #if KERNEL_VERSION(5, 10, 0) > LINUX_VERSION_CODE
 #error "vlo supports Linux 5.10 and later"
@@ -128,6 +135,236 @@ static inline bool vlo_sk_mc_loop(const struct sock *sk)
 	default:
 		return false;
 	}
+}
+
+static inline void vlo_netif_napi_add(struct net_device *dev,
+				      struct napi_struct *napi,
+				      int (*poll)(struct napi_struct *, int))
+{
+#ifdef VLO_HAVE_NAPI_ADD_WEIGHT
+	netif_napi_add(dev, napi, poll);
+#else
+	netif_napi_add(dev, napi, poll, NAPI_POLL_WEIGHT);
+#endif
+}
+
+static inline int vlo_xdp_rxq_info_reg(struct xdp_rxq_info *rxq,
+				       struct net_device *dev,
+				       unsigned int index,
+				       struct napi_struct *napi)
+{
+#ifdef VLO_HAVE_XDP_RXQ_NAPI_ID
+	return xdp_rxq_info_reg(rxq, dev, index, napi->napi_id);
+#else
+	return xdp_rxq_info_reg(rxq, dev, index);
+#endif
+}
+
+static inline void vlo_warn_invalid_xdp_action(struct net_device *dev,
+					       struct bpf_prog *prog, u32 act)
+{
+#ifdef VLO_HAVE_WARN_XDP_ACTION_DEV
+	bpf_warn_invalid_xdp_action(dev, prog, act);
+#else
+	bpf_warn_invalid_xdp_action(act);
+#endif
+}
+
+#ifndef VLO_HAVE_XDP_INIT_BUFF
+static inline void xdp_init_buff(struct xdp_buff *xdp, u32 frame_sz,
+				 struct xdp_rxq_info *rxq)
+{
+	xdp->frame_sz = frame_sz;
+	xdp->rxq = rxq;
+}
+
+static inline void xdp_prepare_buff(struct xdp_buff *xdp,
+				    unsigned char *hard_start, int headroom,
+				    int data_len, const bool meta_valid)
+{
+	xdp->data_hard_start = hard_start;
+	xdp->data = hard_start + headroom;
+	xdp->data_end = xdp->data + data_len;
+	xdp->data_meta = meta_valid ? xdp->data : xdp->data + 1;
+}
+#endif
+
+/* Multi-buffer XDP: programs that take frames in several pages. */
+static inline bool vlo_prog_has_frags(const struct bpf_prog *prog)
+{
+#ifdef VLO_HAVE_XDP_FRAGS
+	return prog->aux->xdp_has_frags;
+#else
+	return false;
+#endif
+}
+
+#ifndef VLO_HAVE_XDP_FRAGS
+static inline bool xdp_frame_has_frags(const struct xdp_frame *frame)
+{
+	return false;
+}
+#endif
+
+/* Page I of a multi-buffer frame, whole from offset 0 (SIZE bytes used). */
+static inline void vlo_xdp_set_frag(struct xdp_buff *xdp, unsigned int i,
+				    struct page *page, unsigned int size)
+{
+#ifdef VLO_HAVE_XDP_FRAGS
+	skb_frag_t *frag = &xdp_get_shared_info_from_buff(xdp)->frags[i];
+
+#ifdef VLO_HAVE_FRAG_FILL_PAGE_DESC
+	skb_frag_fill_page_desc(frag, page, 0, size);
+#else
+	__skb_frag_set_page(frag, page);
+	skb_frag_off_set(frag, 0);
+	skb_frag_size_set(frag, size);
+#endif
+#else
+	/* Unreachable: only multi-buffer programs take frames this long. */
+	WARN_ON_ONCE(1);
+	put_page(page);
+#endif
+}
+
+/* The frame has NR pages after its head, SIZE bytes in all. */
+static inline void vlo_xdp_set_frags(struct xdp_buff *xdp, unsigned int nr,
+				     unsigned int size)
+{
+#ifdef VLO_HAVE_XDP_FRAGS
+	struct skb_shared_info *sinfo = xdp_get_shared_info_from_buff(xdp);
+
+	if (!nr)
+		return;
+	sinfo->nr_frags = nr;
+	sinfo->xdp_frags_size = size;
+#ifdef VLO_HAVE_XDP_FRAGS_TRUESIZE
+	sinfo->xdp_frags_truesize = nr * PAGE_SIZE;
+#endif
+	xdp_buff_set_frags_flag(xdp);
+#endif
+}
+
+/* How many pages follow the head of an xdp_buff. */
+static inline unsigned int vlo_xdp_buff_nr_frags(struct xdp_buff *xdp)
+{
+#ifdef VLO_HAVE_XDP_FRAGS
+	if (xdp_buff_has_frags(xdp))
+		return xdp_get_shared_info_from_buff(xdp)->nr_frags;
+#endif
+	return 0;
+}
+
+/*
+ * An skb around the page(s) of an xdp_buff that vlo filled itself (one
+ * head page of PAGE_SIZE, whole pages after it). build_skb() clears the
+ * fragment count, so it is read first.
+ */
+static inline struct sk_buff *vlo_build_skb_from_buff(struct xdp_buff *xdp)
+{
+	unsigned int nr = 0, size = 0;
+	struct sk_buff *skb;
+
+#ifdef VLO_HAVE_XDP_FRAGS
+	if (xdp_buff_has_frags(xdp)) {
+		struct skb_shared_info *sinfo = xdp_get_shared_info_from_buff(xdp);
+
+		nr = sinfo->nr_frags;
+		size = sinfo->xdp_frags_size;
+	}
+#endif
+	skb = build_skb(xdp->data_hard_start, xdp->frame_sz);
+	if (unlikely(!skb))
+		return NULL;
+	skb_reserve(skb, xdp->data - xdp->data_hard_start);
+	__skb_put(skb, xdp->data_end - xdp->data);
+	if (nr) {
+		skb_shinfo(skb)->nr_frags = nr;
+		skb->len += size;
+		skb->data_len += size;
+		skb->truesize += nr * PAGE_SIZE;
+	}
+	return skb;
+}
+
+/* An skb for the stack around a frame another device redirected to vlo. */
+static inline struct sk_buff *
+vlo_build_skb_from_frame(struct xdp_frame *frame, struct net_device *dev)
+{
+#ifdef VLO_HAVE_XDP_BUILD_SKB_FROM_FRAME
+	return xdp_build_skb_from_frame(frame, dev);
+#else
+	void *hard_start = frame->data - frame->headroom - sizeof(*frame);
+	struct sk_buff *skb = build_skb(hard_start, frame->frame_sz);
+
+	if (unlikely(!skb))
+		return NULL;
+	skb_reserve(skb, frame->data - hard_start);
+	__skb_put(skb, frame->len);
+	if (frame->metasize)
+		skb_metadata_set(skb, frame->metasize);
+	skb->protocol = eth_type_trans(skb, dev);
+	xdp_release_frame(frame);
+	return skb;
+#endif
+}
+
+static inline unsigned int vlo_frame_len(const struct xdp_frame *frame)
+{
+#ifdef VLO_HAVE_XDP_GET_FRAME_LEN
+	return xdp_get_frame_len((struct xdp_frame *)frame);
+#else
+	return frame->len;
+#endif
+}
+
+/* A frame redirected on from vlo is freed the way its first device said. */
+static inline void vlo_rxq_mem_from_frame(struct xdp_rxq_info *rxq,
+					  const struct xdp_frame *frame)
+{
+#ifdef VLO_HAVE_XDP_FRAME_MEM_TYPE
+	rxq->mem.type = frame->mem_type;
+#else
+	rxq->mem = frame->mem;
+#endif
+}
+
+/*
+ * "MTU too large" with the MTU that would fit. Before 6.2 an extack
+ * message is a pointer the caller keeps alive: BUF, per device, written
+ * under RTNL.
+ */
+static inline void vlo_extack_mtu_too_large(struct netlink_ext_ack *extack,
+					    char *buf, size_t size,
+					    unsigned int max)
+{
+#ifdef VLO_HAVE_EXTACK_FMT
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "MTU too large for single-buffer XDP: at most %u, or use xdp.frags",
+			       max);
+#else
+#ifdef VLO_HAVE_XDP_FRAGS
+	snprintf(buf, size,
+		 "vlo: MTU too large for single-buffer XDP: at most %u, or use xdp.frags",
+		 max);
+#else
+	snprintf(buf, size,
+		 "vlo: MTU too large for XDP (no xdp.frags before 5.18): at most %u",
+		 max);
+#endif
+	if (extack)
+		extack->_msg = buf;
+#endif
+}
+
+/* What vlo's XDP can do, for the netdev netlink family (6.3+). */
+static inline void vlo_set_xdp_features(struct net_device *dev)
+{
+#ifdef VLO_HAVE_XDP_FEATURES
+	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
+			    NETDEV_XDP_ACT_NDO_XMIT | NETDEV_XDP_ACT_RX_SG |
+			    NETDEV_XDP_ACT_NDO_XMIT_SG;
+#endif
 }
 
 #endif /* VLO_COMPAT_H */

@@ -6,6 +6,7 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
 #include <net/dst.h>
 
 #include "vlo_compat.h"
@@ -110,6 +111,10 @@ static netdev_tx_t vlo_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb_dst_drop(skb);
 	skb_ext_reset(skb);
 	skb->pkt_type = PACKET_HOST;
+	/* With a program attached, the queue's NAPI poll receives it. */
+	if (vlo_xdp_attached(priv) && likely(READ_ONCE(priv->rings_up)))
+		return vlo_xdp_queue_skb(dev, skb);
+
 	skb->protocol = eth_type_trans(skb, dev);
 	/* A frame redirected from ingress has its header in the csum. */
 	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
@@ -136,7 +141,10 @@ static void vlo_get_stats64(struct net_device *dev,
 	 * The core already adds backlog refusals to rx_dropped; adding
 	 * rx_backlog_drops here would count each of them twice.
 	 */
-	stats->tx_dropped = c[VLO_TX_CARRIER_DROPS] + c[VLO_TX_HEADER_DROPS];
+	stats->tx_dropped = c[VLO_TX_CARRIER_DROPS] + c[VLO_TX_HEADER_DROPS] +
+			    c[VLO_TX_XDP_XMIT_ERRORS];
+	/* Frames lost between a queue's ring and its poll; not the core's. */
+	stats->rx_dropped = c[VLO_RX_QUEUE_DROPS];
 }
 
 static int vlo_change_carrier(struct net_device *dev, bool new_carrier)
@@ -151,9 +159,22 @@ static int vlo_change_carrier(struct net_device *dev, bool new_carrier)
 static int vlo_dev_init(struct net_device *dev)
 {
 	struct vlo_priv *priv = netdev_priv(dev);
+	unsigned int i;
 
 	priv->stats = netdev_alloc_pcpu_stats(struct vlo_pcpu_stats);
-	return priv->stats ? 0 : -ENOMEM;
+	if (!priv->stats)
+		return -ENOMEM;
+	priv->rq = kcalloc(dev->num_rx_queues, sizeof(*priv->rq), GFP_KERNEL);
+	if (!priv->rq) {
+		free_percpu(priv->stats);
+		priv->stats = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < dev->num_rx_queues; i++) {
+		priv->rq[i].dev = dev;
+		u64_stats_init(&priv->rq[i].stats.syncp);
+	}
+	return 0;
 }
 
 /* Runs once the last reference is gone, so no reader can see freed stats. */
@@ -161,8 +182,30 @@ static void vlo_dev_free(struct net_device *dev)
 {
 	struct vlo_priv *priv = netdev_priv(dev);
 
+	kfree(priv->rq);
+	priv->rq = NULL;
 	free_percpu(priv->stats);
 	priv->stats = NULL;
+}
+
+static int vlo_open(struct net_device *dev)
+{
+	return vlo_rings_start(dev);
+}
+
+static int vlo_stop(struct net_device *dev)
+{
+	vlo_rings_stop(dev);
+	return 0;
+}
+
+/* XDP programs see frames as on a wire: no GSO super-frames (vlo_xdp.c). */
+static netdev_features_t vlo_fix_features(struct net_device *dev,
+					  netdev_features_t features)
+{
+	if (vlo_xdp_attached(netdev_priv(dev)))
+		features &= ~NETIF_F_GSO_SOFTWARE;
+	return features;
 }
 
 /*
@@ -209,11 +252,16 @@ static int vlo_validate_addr(struct net_device *dev)
 
 static const struct net_device_ops vlo_netdev_ops = {
 	.ndo_init		= vlo_dev_init,
+	.ndo_open		= vlo_open,
+	.ndo_stop		= vlo_stop,
 	.ndo_start_xmit		= vlo_xmit,
 	.ndo_get_stats64	= vlo_get_stats64,
 	.ndo_change_carrier	= vlo_change_carrier,
 	.ndo_set_mac_address	= vlo_set_mac_address,
 	.ndo_validate_addr	= vlo_validate_addr,
+	.ndo_fix_features	= vlo_fix_features,
+	.ndo_bpf		= vlo_bpf,
+	.ndo_xdp_xmit		= vlo_xdp_xmit,
 };
 
 void vlo_setup(struct net_device *dev)
@@ -249,6 +297,7 @@ void vlo_setup(struct net_device *dev)
 	dev->features = VLO_HW_FEATURES | NETIF_F_VLAN_CHALLENGED;
 	vlo_set_lltx(dev);
 	vlo_set_gso_max(dev);
+	vlo_set_xdp_features(dev);
 
 	eth_hw_addr_random(dev);
 }
