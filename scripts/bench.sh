@@ -343,7 +343,12 @@ read -r load1 load5 load15 _ </proc/loadavg
 {
 	echo "host_load_end=$load1 $load5 $load15"
 	echo "elapsed_s=$((SECONDS - T0))"
-	[[ -r $RUN/raw/wall/info.txt ]] && sed -n 's/^kernel=/guest_kernel=/p' "$RUN/raw/wall/info.txt"
+	for m in "${MODE_LIST[@]}"; do
+		if [[ -r $RUN/raw/$m/info.txt ]]; then
+			sed -n 's/^kernel=/guest_kernel=/p' "$RUN/raw/$m/info.txt"
+			break
+		fi
+	done
 	[[ $MODES == *icount* ]] && echo "icount=-icount $ICOUNT_OPTS (guest time = 4 ns per instruction)"
 } >>"$RUN/meta.txt"
 

@@ -577,8 +577,8 @@ def plot(rundir, rows):
     ax.set_yticklabels([titles[m] for m in metrics], fontsize=7)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.2g"))
-    ax.set_xlabel("vlo / anchor, log scale (anchor: lo; veth for raw frames; dummy for scale;"
-                  " XDP: see results.md)")
+    ax.set_xlabel("vlo / anchor, log scale (lo; veth for raw frames; dummy for scale;"
+                  " XDP variants: results.md)")
     ax.set_title("vlo vs anchor: median ratio; whiskers: per-round min..max")
     ax.grid(axis="x", which="both", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
