@@ -331,18 +331,11 @@ static inline void vlo_rxq_mem_from_frame(struct xdp_rxq_info *rxq,
 
 /*
  * "MTU too large" with the MTU that would fit. Before 6.2 an extack
- * message is a pointer the caller keeps alive: BUF, per device, written
- * under RTNL.
+ * message is a pointer to text that outlives the request: vlo formats it
+ * once, at load, into BUF (vlo_format_mtu_msg), and points at it.
  */
-static inline void vlo_extack_mtu_too_large(struct netlink_ext_ack *extack,
-					    char *buf, size_t size,
-					    unsigned int max)
+static inline void vlo_format_mtu_msg(char *buf, size_t size, unsigned int max)
 {
-#ifdef VLO_HAVE_EXTACK_FMT
-	NL_SET_ERR_MSG_FMT_MOD(extack,
-			       "MTU too large for single-buffer XDP: at most %u, or use xdp.frags",
-			       max);
-#else
 #ifdef VLO_HAVE_XDP_FRAGS
 	snprintf(buf, size,
 		 "vlo: MTU too large for single-buffer XDP: at most %u, or use xdp.frags",
@@ -352,8 +345,33 @@ static inline void vlo_extack_mtu_too_large(struct netlink_ext_ack *extack,
 		 "vlo: MTU too large for XDP (no xdp.frags before 5.18): at most %u",
 		 max);
 #endif
+}
+
+static inline void vlo_extack_mtu_too_large(struct netlink_ext_ack *extack,
+					    const char *buf, unsigned int max)
+{
+#ifdef VLO_HAVE_EXTACK_FMT
+	NL_SET_ERR_MSG_FMT_MOD(extack,
+			       "MTU too large for single-buffer XDP: at most %u, or use xdp.frags",
+			       max);
+#else
 	if (extack)
 		extack->_msg = buf;
+#endif
+}
+
+/*
+ * Before 5.13 the driver frees the frames its ndo_xdp_xmit refuses; since
+ * then the caller does (devmap's bq_xmit_all). The contract changed, not
+ * the prototype: only the version tells.
+ */
+static inline void vlo_xdp_xmit_free_refused(struct xdp_frame **frames, int n)
+{
+#if KERNEL_VERSION(5, 13, 0) > LINUX_VERSION_CODE
+	int i;
+
+	for (i = 0; i < n; i++)
+		xdp_return_frame_rx_napi(frames[i]);
 #endif
 }
 

@@ -158,8 +158,8 @@ mutant no-tstamp --file src/vlo_netdev.c \
 	--tests 'vlo_timestamp vlo_ethtool' \
 	--breaks 'no software TX timestamps'
 mutant hold-on-open --file src/vlo_netdev.c \
-	--find 'static const struct net_device_ops vlo_netdev_ops = \{' \
-	--replace 'static int vlo_mutant_open(struct net_device *dev) { dev_hold(dev); return 0; } static const struct net_device_ops vlo_netdev_ops = { .ndo_open = vlo_mutant_open,' \
+	--find 'return vlo_rings_start\(dev\);' \
+	--replace 'dev_hold(dev); return vlo_rings_start(dev);' \
 	--tests vlo_reflect --by kernel \
 	--breaks 'ndo_open takes a device reference that is never dropped: a deleted device is never freed'
 mutant leak-netdev --file src/vlo_netdev.c \

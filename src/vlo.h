@@ -114,8 +114,6 @@ struct vlo_priv {
 	struct vlo_rq *rq;
 	bool rings_up;
 	struct bpf_prog __rcu *xdp_prog;
-	/* An extack message with a number, before kernels could format one. */
-	char extack_msg[80];
 	/* IPv6 dropped its settings (MTU < 1280): apply ours when it is back. */
 	bool ipv6_defaults_pending;
 };
@@ -132,6 +130,7 @@ void vlo_rings_stop(struct net_device *dev);
 bool vlo_xdp_attached(const struct vlo_priv *priv);
 netdev_tx_t vlo_xdp_queue_skb(struct net_device *dev, struct sk_buff *skb);
 int vlo_bpf(struct net_device *dev, struct netdev_bpf *bpf);
+void vlo_xdp_init(void);
 int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		 u32 flags);
 

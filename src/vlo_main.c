@@ -100,6 +100,7 @@ static int __init vlo_init(void)
 	unsigned int i;
 	int err;
 
+	vlo_xdp_init();
 	/* First, so the devices made below get their IP settings too. */
 	err = vlo_inet_defaults_register();
 	if (err)

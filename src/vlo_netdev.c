@@ -112,7 +112,7 @@ static netdev_tx_t vlo_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb_ext_reset(skb);
 	skb->pkt_type = PACKET_HOST;
 	/* With a program attached, the queue's NAPI poll receives it. */
-	if (vlo_xdp_attached(priv) && likely(READ_ONCE(priv->rings_up)))
+	if (vlo_xdp_attached(priv) && likely(smp_load_acquire(&priv->rings_up)))
 		return vlo_xdp_queue_skb(dev, skb);
 
 	skb->protocol = eth_type_trans(skb, dev);

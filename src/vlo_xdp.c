@@ -16,6 +16,7 @@
 #include <linux/bpf_trace.h>
 #include <linux/etherdevice.h>
 #include <linux/filter.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/ptr_ring.h>
@@ -37,6 +38,13 @@
  * the ring where the program would see them again, and again.
  */
 static DEFINE_PER_CPU(struct vlo_rq *, vlo_polling_rq);
+
+/*
+ * The attach error with the MTU that fits, for kernels whose extack
+ * cannot format one: netlink reads it after RTNL is released, so it lives
+ * as long as the module and is written once, before any device exists.
+ */
+static char vlo_mtu_msg[80];
 
 static bool vlo_ptr_is_frame(const void *ptr)
 {
@@ -107,6 +115,8 @@ static void vlo_rq_count_rx(struct vlo_rq *rq, unsigned int len)
 /* Wake the queue's poll, unless it is already on its way. */
 static void vlo_rq_kick(struct vlo_rq *rq)
 {
+	/* The ring entry must be visible before kicked is read (vlo_poll). */
+	smp_mb();
 	if (!READ_ONCE(rq->kicked) && napi_schedule_prep(&rq->napi)) {
 		WRITE_ONCE(rq->kicked, true);
 		__napi_schedule(&rq->napi);
@@ -149,7 +159,12 @@ netdev_tx_t vlo_xdp_queue_skb(struct net_device *dev, struct sk_buff *skb)
 	 * built just before is cut here into the frames a wire would carry.
 	 */
 	segs = skb_gso_segment(skb, 0);
-	if (IS_ERR_OR_NULL(segs)) {
+	if (!segs) {
+		/* Nothing to cut after all. */
+		vlo_xdp_queue_one(dev, rq, skb);
+		goto kick;
+	}
+	if (IS_ERR(segs)) {
 		struct vlo_pcpu_stats *s = this_cpu_ptr(priv->stats);
 
 		vlo_pcpu_count(priv, &s->header_drops, NULL, 1, 0);
@@ -176,12 +191,14 @@ static void vlo_frame_to_stack(struct vlo_rq *rq, struct xdp_frame *frame)
 		vlo_rq_count(rq, &rq->stats.xdp_errors);
 		return;
 	}
+	skb_record_rx_queue(skb, rq->xdp_rxq.queue_index);
 	napi_gro_receive(&rq->napi, skb);
 }
 
 /*
  * ndo_xdp_xmit: another device's program redirected these frames to vlo.
- * Returns how many were taken; the core frees the rest.
+ * Returns how many were taken; the core frees the rest (before 5.13 the
+ * driver does: vlo_xdp_xmit_free_refused()). An error means none taken.
  */
 int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		 u32 flags)
@@ -195,12 +212,14 @@ int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 	if (unlikely(flags & ~XDP_XMIT_FLAGS_MASK))
 		return -EINVAL;
 	/* Rings are torn down only after a grace period once this is off. */
-	if (unlikely(!READ_ONCE(priv->rings_up) || !netif_carrier_ok(dev))) {
+	if (unlikely(!smp_load_acquire(&priv->rings_up) ||
+		     !netif_carrier_ok(dev))) {
 		vlo_pcpu_count(priv, &s->xdp_xmit_errors, NULL, n, 0);
 		return -ENETDOWN;
 	}
 
-	max_len = dev->mtu + dev->hard_header_len;
+	/* As on veth: room for one VLAN tag the MTU does not count. */
+	max_len = dev->mtu + dev->hard_header_len + VLAN_HLEN;
 	rq = this_cpu_read(vlo_polling_rq);
 	if (rq && rq->dev == dev) {
 		/* From vlo's own program: received once more, by the stack. */
@@ -235,8 +254,10 @@ int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 out:
 	vlo_pcpu_count(priv, &s->xdp_xmit_packets, &s->xdp_xmit_bytes, taken,
 		       bytes);
-	if (taken < n)
+	if (taken < n) {
 		vlo_pcpu_count(priv, &s->xdp_xmit_errors, NULL, n - taken, 0);
+		vlo_xdp_xmit_free_refused(frames + taken, n - taken);
+	}
 	return taken;
 }
 
@@ -314,13 +335,16 @@ free:
 /*
  * The page of an XDP_PASS or XDP_TX becomes an skb for the stack, with
  * what the program left in it and what the sender's skb said of itself
- * (mark, priority, conntrack, as lo keeps them). The checksum was
- * resolved for the program, and it may have changed the frame: the stack
- * checks it again.
+ * (mark, priority and, for XDP_PASS, conntrack, as lo keeps them). CSUM_OK: the checksum
+ * was good when the frame arrived (vlo filled it in, or the sender vouched
+ * for it); like a NIC that checked it before the program ran, vlo says so
+ * whatever the program changed (a program that rewrites covered bytes
+ * fixes the checksum, as on any NIC). Otherwise the stack checks it.
  */
 static struct sk_buff *vlo_xdp_build_skb(struct vlo_rq *rq,
 					 struct xdp_buff *xdp,
-					 const struct sk_buff *orig)
+					 const struct sk_buff *orig,
+					 bool csum_ok, bool keep_ct)
 {
 	unsigned int metalen = xdp->data - xdp->data_meta;
 	struct sk_buff *skb;
@@ -328,9 +352,19 @@ static struct sk_buff *vlo_xdp_build_skb(struct vlo_rq *rq,
 	skb = vlo_build_skb_from_buff(xdp);
 	if (unlikely(!skb))
 		return NULL;
+	if (csum_ok) {
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+		skb->csum_level = orig->ip_summed == CHECKSUM_UNNECESSARY ?
+				  orig->csum_level : 0;
+	}
 	skb->mark = orig->mark;
 	skb->priority = orig->priority;
-	nf_copy(skb, orig);
+	/*
+	 * An XDP_TX frame is one the program sent: a reply it built must not
+	 * arrive tied to the request's conntrack entry.
+	 */
+	if (keep_ct)
+		nf_copy(skb, orig);
 	skb_record_rx_queue(skb, rq->xdp_rxq.queue_index);
 	skb->protocol = eth_type_trans(skb, rq->dev);
 	if (metalen)
@@ -349,6 +383,8 @@ static void vlo_xdp_exception(struct vlo_rq *rq, struct bpf_prog *prog,
 static void vlo_xdp_rcv_skb(struct vlo_rq *rq, struct bpf_prog *prog,
 			    struct sk_buff *skb)
 {
+	bool csum_ok = skb->ip_summed == CHECKSUM_PARTIAL ||
+		       skb->ip_summed == CHECKSUM_UNNECESSARY;
 	struct sk_buff *nskb;
 	struct xdp_buff xdp;
 	u32 act;
@@ -369,7 +405,8 @@ static void vlo_xdp_rcv_skb(struct vlo_rq *rq, struct bpf_prog *prog,
 		 * again: by the stack, not by the program once more, so that
 		 * a program that always answers XDP_TX loops each frame once.
 		 */
-		nskb = vlo_xdp_build_skb(rq, &xdp, skb);
+		nskb = vlo_xdp_build_skb(rq, &xdp, skb, csum_ok,
+					 act == XDP_PASS);
 		consume_skb(skb);
 		if (unlikely(!nskb)) {
 			vlo_xdp_put_pages(&xdp);
@@ -419,6 +456,11 @@ static void vlo_xdp_rcv_frame(struct vlo_rq *rq, struct bpf_prog *prog,
 	}
 	xdp_convert_frame_to_buff(frame, &xdp);
 	xdp.rxq = &rq->xdp_rxq;
+	/*
+	 * The frame's memory is its first device's, not vlo's: the program
+	 * may free part of it (bpf_xdp_adjust_tail), a redirect passes it on.
+	 */
+	vlo_rxq_mem_from_frame(&rq->xdp_rxq, frame);
 	act = bpf_prog_run_xdp(prog, &xdp);
 	switch (act) {
 	case XDP_PASS:
@@ -431,12 +473,8 @@ static void vlo_xdp_rcv_frame(struct vlo_rq *rq, struct bpf_prog *prog,
 		vlo_frame_to_stack(rq, frame);
 		return;
 	case XDP_REDIRECT:
-		/*
-		 * The frame's memory is its first device's, not vlo's. A
-		 * failed redirect may have written a new frame over it.
-		 */
+		/* A failed redirect may have written a new frame over it. */
 		orig = *frame;
-		vlo_rxq_mem_from_frame(&rq->xdp_rxq, frame);
 		if (unlikely(xdp_do_redirect(rq->dev, &xdp, prog))) {
 			frame = &orig;
 			break;
@@ -586,7 +624,8 @@ int vlo_rings_start(struct net_device *dev)
 		if (err)
 			goto stop;
 	}
-	WRITE_ONCE(priv->rings_up, true);
+	/* Producers that see this see the rings set up. */
+	smp_store_release(&priv->rings_up, true);
 	return 0;
 stop:
 	while (i--)
@@ -614,9 +653,7 @@ static int vlo_xdp_set(struct net_device *dev, struct bpf_prog *prog,
 	bool frags = prog && vlo_prog_has_frags(prog);
 
 	if (prog && !frags && dev->mtu > VLO_XDP_MTU_MAX) {
-		vlo_extack_mtu_too_large(extack, priv->extack_msg,
-					 sizeof(priv->extack_msg),
-					 VLO_XDP_MTU_MAX);
+		vlo_extack_mtu_too_large(extack, vlo_mtu_msg, VLO_XDP_MTU_MAX);
 		return -ERANGE;
 	}
 
@@ -632,6 +669,12 @@ static int vlo_xdp_set(struct net_device *dev, struct bpf_prog *prog,
 	if (!old != !prog)
 		netdev_update_features(dev);
 	return 0;
+}
+
+/* At module load, before any device exists. */
+void vlo_xdp_init(void)
+{
+	vlo_format_mtu_msg(vlo_mtu_msg, sizeof(vlo_mtu_msg), VLO_XDP_MTU_MAX);
 }
 
 int vlo_bpf(struct net_device *dev, struct netdev_bpf *bpf)

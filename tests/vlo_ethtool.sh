@@ -37,7 +37,7 @@ feature()
 info=$(in_ns ethtool -i ve0)
 quote_lines "$info"
 check_match "driver" '^driver: vlo$' "$info"
-check_match "version" '^version: 0\.2\.0$' "$info"
+check_match "version" '^version: 0\.3\.0$' "$info"
 check_match "bus-info empty" '^bus-info: *$' "$info"
 check_match "supports-statistics" '^supports-statistics: yes$' "$info"
 check_match "supports-priv-flags" '^supports-priv-flags: no$' "$info"
@@ -62,7 +62,7 @@ check_match "-T declares no PHC" 'PTP Hardware Clock: none' "$ts"
 names=$(in_ns ethtool -S ve0 | awk 'NR > 1 { sub(":", "", $1); print $1 }' |
 	paste -sd,)
 check_eq "-S names" \
-	"tx_packets,tx_bytes,rx_packets,rx_bytes,rx_backlog_drops,tx_looped_by_stack,tx_carrier_drops,tx_header_drops" \
+	"tx_packets,tx_bytes,rx_packets,rx_bytes,rx_backlog_drops,tx_looped_by_stack,tx_carrier_drops,tx_header_drops,rx_queue_drops,tx_xdp_xmit,tx_xdp_xmit_errors,rx0_packets,rx0_bytes,rx0_xdp_pass,rx0_xdp_drop,rx0_xdp_tx,rx0_xdp_redirect,rx0_xdp_aborted,rx0_xdp_errors" \
 	"$names"
 
 # --- private flags -------------------------------------------------------------------

@@ -10,7 +10,7 @@
 #    script for what is sent and checked). Every request is refused or
 #    applied consistently; no device appears that was not asked for.
 # 2. ethtool: the ethtool tool with unknown private flags, fixed
-#    features, 35 operations vlo does not have (each refused, but the two
+#    features, 36 operations vlo does not have or must refuse here (each refused, but the two
 #    the core answers for every device, named with the reason); then raw
 #    SIOCETHTOOL requests with random values (vlo_fuzz_netlink.py ethtool).
 # 3. numdevs=0, 4096, 4097, -1, abc, 99999999999, "", 3abc, 0x10, +2 and
@@ -130,7 +130,8 @@ for args in "-G fe0 rx 10" "-L fe0 combined 2" "-A fe0 rx on" \
 	"--cable-test fe0" "--show-mm fe0" "--show-module fe0" \
 	"--set-module fe0 power-mode-policy auto" "-u fe0" \
 	"--show-pse fe0" "--show-rxfh fe0" "-a fe0" "-c fe0" "-g fe0" \
-	"-l fe0" "-n fe0 rx-flow-hash tcp4" "--phy-statistics fe0"; do
+	"-n fe0 rx-flow-hash tcp4" "--phy-statistics fe0" \
+	"-L fe0 rx 2" "-L fe0 tx 2" "-L fe0 other 1"; do
 	rc=0
 	# shellcheck disable=SC2086 # the arguments are words on purpose
 	out=$(in_ns timeout 20 ethtool $args 2>&1) || rc=$?
@@ -150,6 +151,11 @@ for args in "-G fe0 rx 10" "-L fe0 combined 2" "-A fe0 rx on" \
 		fail "ethtool $args succeeded, but vlo does not implement it and the core does not answer it for every device: $(head -n 2 <<<"$out" | tr '\n' ' ')"
 	fi
 done
+# Channels are vlo's (RX and TX queues, up to those it was made with): fe0
+# has one of each, so only the counts it has are accepted.
+check_match "ethtool -l: one RX and one TX queue" 'RX:[[:space:]]+1' \
+	"$(in_ns ethtool -l fe0)"
+check_ok "ethtool -L rx 1 tx 1 (what fe0 has)" in_ns ethtool -L fe0 rx 1 tx 1
 check_ok "ethtool -S still works" in_ns ethtool -S fe0
 check_ok "ethtool -i still works" in_ns ethtool -i fe0
 

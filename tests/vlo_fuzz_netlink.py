@@ -782,18 +782,20 @@ def fuzz_ethtool(a):
             # n_stats 0 and no data (6.1 stable and later).
             n = rnd.choice((0, 1, NSTATS, NSTATS, NSTATS + 1, 1000,
                             0xffffffff))
+            # Room for every value and 32 bytes that must stay untouched.
+            room = 8 * NSTATS + 32
             err, buf = call(lambda: eth.cmd(
-                struct.pack('=II', nl.ETHTOOL_GSTATS, n) + b'\xa5' * 96,
-                8 + 96))
+                struct.pack('=II', nl.ETHTOOL_GSTATS, n) + b'\xa5' * room,
+                8 + room))
             if err == 0:
                 got = struct.unpack_from('=I', buf, 4)[0]
                 data = bytes(buf)[8:]
                 end = 8 * NSTATS
                 if got not in (0, NSTATS) or (got == 0 and n in (0, NSTATS)):
                     problems.append('GSTATS n=%d: n_stats %d' % (n, got))
-                elif got == 0 and data != b'\xa5' * 96:
+                elif got == 0 and data != b'\xa5' * room:
                     problems.append('GSTATS n=%d: data written' % n)
-                elif got == NSTATS and data[end:] != b'\xa5' * (96 - end):
+                elif got == NSTATS and data[end:] != b'\xa5' * (room - end):
                     problems.append('GSTATS: written past %d values' % NSTATS)
         else:
             cmd = rnd.choice((0, 0x4d, 0x60, 0xff, 0x1000,

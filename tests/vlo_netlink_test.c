@@ -364,7 +364,7 @@ TEST_F(vlo, ethtool_drvinfo)
 	ASSERT_EQ(0, ans.err);
 	ASSERT_EQ(0, ethtool_ioctl("nl0", &info));
 	EXPECT_STREQ("vlo", info.driver);
-	EXPECT_STREQ("0.2.0", info.version);
+	EXPECT_STREQ("0.3.0", info.version);
 	EXPECT_STREQ("", info.bus_info);
 	EXPECT_EQ(8U, info.n_stats);
 	EXPECT_EQ(0U, info.n_priv_flags);

@@ -11,7 +11,7 @@ byte the kernel left unset, or wrote past the end, shows:
     nothing written after the last slot;
   - ETHTOOL_GDRVINFO: every string field zero after its NUL, the
     reserved bytes zero, the counts right;
-  - ETHTOOL_GSTATS: 7 values, nothing after them; with --fresh (a device
+  - ETHTOOL_GSTATS: one value per name, nothing after them; with --fresh (a device
     that never carried a frame) every value is 0; with --expect, the
     values the caller counted outside the driver (frames its sender sent
     and its receiver got), e.g. tx_packets=20,rx_packets=20.
@@ -38,7 +38,11 @@ import vlo_stress_lib as nl  # noqa: E402
 
 STATS = ['tx_packets', 'tx_bytes', 'rx_packets', 'rx_bytes',
          'rx_backlog_drops', 'tx_looped_by_stack', 'tx_carrier_drops',
-         'tx_header_drops']
+         'tx_header_drops', 'rx_queue_drops', 'tx_xdp_xmit',
+         'tx_xdp_xmit_errors'] + [
+             'rx0_' + n for n in ('packets', 'bytes', 'xdp_pass', 'xdp_drop',
+                                  'xdp_tx', 'xdp_redirect', 'xdp_aborted',
+                                  'xdp_errors')]
 FILL = 0xa5
 
 checks = 0
@@ -101,7 +105,7 @@ def drvinfo(eth):
         check('drvinfo %s (%r): zero after its NUL' % (name, nl.cstr(f)),
               padded(f), f.hex(), by_core=name != 'version')
     check('drvinfo driver', nl.cstr(fields['driver']) == 'vlo')
-    check('drvinfo version', nl.cstr(fields['version']) == '0.2.0',
+    check('drvinfo version', nl.cstr(fields['version']) == '0.3.0',
           nl.cstr(fields['version']))
     check('drvinfo bus_info empty', nl.cstr(fields['bus_info']) == '')
     check('drvinfo reserved bytes zero', reserved == bytes(12),
