@@ -3,9 +3,9 @@
 #
 # make bench: vlo against lo (and veth, dummy), side by side, in QEMU.
 #
-#   scripts/bench.sh [--quick] [--rounds N] [--duration SEC] [--cpus N]
-#                    [--no-icount | --icount-only] [--scale "1000:3 10000:1"]
-#                    [--out DIR]
+#   scripts/bench.sh [--quick] [--xdp-only] [--rounds N] [--duration SEC]
+#                    [--cpus N] [--no-icount | --icount-only]
+#                    [--scale "1000:3 10000:1"] [--out DIR]
 #   scripts/bench.sh --report RUNDIR        redo tables and chart of a run
 #   scripts/bench.sh --compare RUN1 RUN2    ratio differences of two runs
 #
@@ -23,10 +23,31 @@
 # (python3-matplotlib, installed here when missing), raw/<mode>/ (every
 # tool's output), meta.txt (machine, load, versions), guest-<mode>.log.
 #
-# --quick: wall boot only, 3 rounds of 1 s, no udp64c case, 1,000 devices
-# once, no profile: about 3 minutes on an idle 2-core host.
+# --quick: wall boot only, 3 rounds of 1 s, no udp64c case, only three of
+# the XDP cases, 1,000 devices once, no profile: about 6 minutes on an idle
+# 2-core host.
 # Full (default): 7 rounds of 3 s, 1,000 devices x3 and 10,000 x1, route
 # lookup counts; then the icount boot (3 rounds, sampled profiles).
+# --xdp-only: only the XDP cases (below), no scale, no profile; with
+# --quick one wall boot of 3 rounds of 1 s, about 4 minutes.
+#
+# XDP cases (method in BENCHMARKS.md, "XDP"; programs: scripts/bench/
+# xdp_bench.c, built here with clang -target bpf into RUNDIR/bpf/):
+#   xdrop      XDP_DROP of 64 B AF_PACKET frames: vlo driver mode vs vlo
+#              generic mode (xdpgeneric) vs a veth's driver mode (sent on
+#              its peer); rate = frames the program counted in its map
+#              per second of sending
+#   xdropudp   the same with 64 B UDP datagrams over vlo-route (driver vs
+#              generic)
+#   xtgen      XDP frames from xdp-trafficgen (ndo_xdp_xmit) dropped by
+#              vlo's driver-mode program vs by a veth's
+#   xpass1500, xpass65536
+#              iperf3 TCP over vlo-route with an XDP_PASS driver-mode
+#              program attached vs none (and vs none with GSO/TSO off),
+#              at MTU 1500 (plain program) and 65536 (xdp.frags program)
+# Targets: driver mode >= generic; XDP frames dropped >= veth's rate; an
+# XDP_PASS program costs TCP <= 5% (ratio >= 0.95). Every ratio is one of
+# medians over interleaved rounds, as for the other cases.
 #
 # Environment: VLO_KO (module to test; default: ./vlo.ko, built when
 # missing or older than src/), VLO_CACHE.
@@ -46,8 +67,11 @@ MODES="wall icount"
 SCALE=auto
 OUTBASE=$REPO/results
 ICOUNT_OPTS="shift=2,sleep=on,align=off"
-ALL_CASES="tcp1 tcp4 tcp_rr udp_rr udp_rral udp64 udp64c udp64al raw64 mtu1500 mtu9000"
-QUICK_CASES="tcp1 tcp4 tcp_rr udp_rr udp64 raw64 mtu1500 mtu9000"
+XDP_ONLY=0
+XDP_CASES="xdrop xdropudp xtgen xpass1500 xpass65536"
+QUICK_XDP_CASES="xdrop xtgen xpass1500"
+ALL_CASES="tcp1 tcp4 tcp_rr udp_rr udp_rral udp64 udp64c udp64al raw64 mtu1500 mtu9000 $XDP_CASES"
+QUICK_CASES="tcp1 tcp4 tcp_rr udp_rr udp64 raw64 mtu1500 mtu9000 $QUICK_XDP_CASES"
 
 # Debian's interpreter: the chart needs Debian's python3-matplotlib, which
 # another python3 first in PATH (pyenv, a venv) would not see.
@@ -59,13 +83,14 @@ die() { msg "$*"; exit 1; }
 
 usage()
 {
-	sed -n '4,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,52p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
 while (($#)); do
 	case $1 in
 	--quick) QUICK=1; shift ;;
+	--xdp-only) XDP_ONLY=1; shift ;;
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--duration) DUR=$2; shift 2 ;;
 	--cpus) CPUS=$2; shift 2 ;;
@@ -85,6 +110,11 @@ if ((QUICK)) && [[ $MODES == "wall icount" ]]; then
 fi
 [[ -z $ROUNDS || $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds takes a number"
 [[ -z $DUR || $DUR =~ ^[1-9][0-9]*$ ]] || die "--duration takes whole seconds"
+if ((XDP_ONLY)); then
+	ALL_CASES=$XDP_CASES
+	QUICK_CASES=$XDP_CASES
+	[[ $SCALE != auto ]] || SCALE=""
+fi
 
 # ------------------------------------------------------------ tools
 
@@ -95,6 +125,22 @@ done
 if ((${#need_pkgs[@]})); then
 	die "missing: ${need_pkgs[*]} (run scripts/deps.sh; perf is Debian's linux-perf)"
 fi
+# The XDP cases need a BPF compiler, bpftool and jq (program and map ids)
+# and xdp-trafficgen (xdp-tools); without them the other cases still run.
+xdp_missing=()
+for t in clang bpftool jq xdp-trafficgen; do
+	command -v "$t" >/dev/null || xdp_missing+=("$t")
+done
+[[ -e /usr/include/bpf/bpf_helpers.h ]] || xdp_missing+=("bpf/bpf_helpers.h (libbpf-dev)")
+if ((${#xdp_missing[@]})); then
+	((!XDP_ONLY)) || die "the XDP cases need: ${xdp_missing[*]} (run scripts/deps.sh)"
+	msg "no XDP cases: missing ${xdp_missing[*]} (run scripts/deps.sh)"
+	for c in $XDP_CASES; do
+		ALL_CASES=${ALL_CASES/ $c/}
+		QUICK_CASES=${QUICK_CASES/ $c/}
+	done
+fi
+
 # The chart needs matplotlib; without it (no root, no network) the tables
 # and the CSV are still written.
 if ! "$PY" -c 'import matplotlib' 2>/dev/null; then
@@ -140,6 +186,21 @@ RUN=$OUTBASE/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RUN/raw"
 T0=$SECONDS
 
+# The XDP programs (scripts/bench/xdp_bench.c), built for this run into
+# the run's folder, which the guest sees.
+BPFDIR=$RUN/bpf
+if ((${#xdp_missing[@]} == 0)); then
+	mkdir -p "$BPFDIR"
+	arch=$(gcc -print-multiarch 2>/dev/null || echo "$(uname -m)-linux-gnu")
+	for spec in "drop:-DVERDICT=XDP_DROP" "pass:-DVERDICT=XDP_PASS" \
+		"pass_frags:-DVERDICT=XDP_PASS -DFRAGS"; do
+		# shellcheck disable=SC2086
+		clang -O2 -g -Wall -Werror -target bpf -I"/usr/include/$arch" ${spec#*:} \
+			-c "$BENCH/xdp_bench.c" -o "$BPFDIR/xdp_bench_${spec%%:*}.o" ||
+			die "building scripts/bench/xdp_bench.c (${spec#*:}) failed"
+	done
+fi
+
 read -r load1 load5 load15 _ </proc/loadavg
 {
 	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -152,7 +213,11 @@ read -r load1 load5 load15 _ </proc/loadavg
 	echo "host_load_start=$load1 $load5 $load15"
 	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "guest_cpus=$CPUS"
-	echo "mode=$( ((QUICK)) && echo quick || echo full)"
+	echo "mode=$( ((QUICK)) && echo quick || echo full)$( ((XDP_ONLY)) && echo ' xdp-only')"
+	if ((${#xdp_missing[@]} == 0)); then
+		echo "clang=$(clang --version | head -n 1)"
+		echo "xdp_tools=$(dpkg-query -W -f='${Version}' xdp-tools 2>/dev/null || echo '?')"
+	fi
 } >"$RUN/meta.txt"
 
 # ------------------------------------------------------------ VM boots
@@ -229,15 +294,18 @@ boot()
 		if ((QUICK)); then
 			rounds=${ROUNDS:-3} dur=${DUR:-1} cases=$QUICK_CASES
 			scale=1000:1 profile=0
+			((!XDP_ONLY)) || scale=""
 		else
 			rounds=${ROUNDS:-7} dur=${DUR:-3} cases=$ALL_CASES
 			scale="1000:3 10000:1" profile=1
+			((!XDP_ONLY)) || scale="" profile=0
 		fi
 	else
 		# Deterministic: few rounds suffice, guest seconds are short.
 		rounds=${ROUNDS:-3} dur=${DUR:-1} cases=$ALL_CASES
 		scale=1000:1 profile=2
 		((QUICK)) && profile=0
+		((!XDP_ONLY)) || scale="" profile=0
 		make_shim
 		env+=("PATH=$SHIM:$PATH")
 	fi
@@ -245,7 +313,7 @@ boot()
 	mkdir -p "$RUN/raw/$mode"
 	printf '%s_rounds=%s\n%s_duration=%s\n%s_scale=%s\n' "$mode" "$rounds" \
 		"$mode" "$dur" "$mode" "$scale" >>"$RUN/meta.txt"
-	local -a args=(--out "$RUN/raw/$mode" --gen "$GEN" --iplib "$IPLIB" --rounds "$rounds"
+	local -a args=(--out "$RUN/raw/$mode" --gen "$GEN" --iplib "$IPLIB" --bpf "$BPFDIR" --rounds "$rounds"
 		--duration "$dur" --cases "$cases" --scale "$scale" --profile "$profile"
 		--label "$mode $i/$n")
 	units=$("$BENCH/guest.sh" "${args[@]}" --plan)
@@ -275,7 +343,12 @@ read -r load1 load5 load15 _ </proc/loadavg
 {
 	echo "host_load_end=$load1 $load5 $load15"
 	echo "elapsed_s=$((SECONDS - T0))"
-	[[ -r $RUN/raw/wall/info.txt ]] && sed -n 's/^kernel=/guest_kernel=/p' "$RUN/raw/wall/info.txt"
+	for m in "${MODE_LIST[@]}"; do
+		if [[ -r $RUN/raw/$m/info.txt ]]; then
+			sed -n 's/^kernel=/guest_kernel=/p' "$RUN/raw/$m/info.txt"
+			break
+		fi
+	done
 	[[ $MODES == *icount* ]] && echo "icount=-icount $ICOUNT_OPTS (guest time = 4 ns per instruction)"
 } >>"$RUN/meta.txt"
 

@@ -31,11 +31,14 @@ PACKAGES=(
 	# compiler, libbpf's headers and bpftool to read the program's map;
 	# libbpf-dev also links tests/vlo_xsk (AF_XDP receiver)
 	clang llvm libbpf-dev bpftool
-	# xdp-trafficgen, which vlo_xdp_redirect.sh points at a vlo device
-	# (ndo_xdp_xmit)
-	xdp-tools
-	# JSON from iperf3 in tests/vlo_route.sh
+	# JSON from iperf3 in tests/vlo_route.sh (and program/map ids in the
+	# benchmark's XDP cases)
 	jq
+	# the benchmark's XDP cases and tests/vlo_xdp_redirect.sh:
+	# xdp-trafficgen sends XDP frames through a device's ndo_xdp_xmit
+	# (clang, libbpf-dev and bpftool above build the programs and find
+	# their maps)
+	xdp-tools
 	# the benchmark's chart
 	python3-matplotlib
 )

@@ -11,6 +11,15 @@ meta.txt written by bench.sh. Every figure is a median over the rounds;
 the spread is min..max. A ratio is vlo/anchor of the medians; its spread
 is min..max of the ratios of the rounds (vlo and anchor of round i were
 measured back to back).
+
+The XDP cases (x*) compare variants of vlo with each other or with veth
+(the "anchor" column names the denominator): vlo = program in driver mode
+on vlob, vlogen = the same program in generic mode (xdpgeneric) on vlob,
+veth = driver mode on a veth, vlonoxdp = no program, vlonogso = no program
+and GSO/TSO off. Their rates are counted by the XDP program in its map
+(xdp_pps of vlo_bench_gen), the TCP ones by iperf3; raw/<mode>/xdp.csv
+holds, per measurement, the program's own count and vlob's XDP counters,
+tabulated as a cross-check.
 """
 
 import csv
@@ -36,16 +45,41 @@ METRICS = [
     ("raw64", "raw64", "AF_PACKET 64 B frames, vlo->itself vs veth->peer", "pkt/s", True, "veth", None),
     ("mtu1500", "mtu1500", "TCP 1 stream, MTU 1500", "Gbit/s", True, "lo", ("min", 0.95)),
     ("mtu9000", "mtu9000", "TCP 1 stream, MTU 9000", "Gbit/s", True, "lo", ("min", 0.95)),
+    # XDP: numerator always the "vlo" variant (driver-mode program on vlob).
+    ("xdrop_gen", "xdrop", "XDP_DROP, 64 B AF_PACKET frames: vlo driver mode vs generic",
+     "pkt/s", True, "vlogen", ("min", 1.0)),
+    ("xdrop_veth", "xdrop", "XDP_DROP, 64 B AF_PACKET frames: vlo driver mode vs veth driver mode",
+     "pkt/s", True, "veth", None),
+    ("xdropudp_gen", "xdropudp", "XDP_DROP, 64 B UDP via vlo-route: vlo driver mode vs generic",
+     "pkt/s", True, "vlogen", ("min", 1.0)),
+    ("xtgen", "xtgen", "XDP_DROP of 64 B XDP frames (live frames into ndo_xdp_xmit): vlo vs veth",
+     "pkt/s", True, "veth", ("min", 1.0)),
+    ("xpass1500", "xpass1500", "TCP 1 stream, MTU 1500: XDP_PASS program vs none",
+     "Gbit/s", True, "vlonoxdp", ("min", 0.95)),
+    ("xpass1500_gso", "xpass1500", "TCP 1 stream, MTU 1500: XDP_PASS program vs none, GSO/TSO off",
+     "Gbit/s", True, "vlonogso", None),
+    ("xpass65536", "xpass65536", "TCP 1 stream, MTU 65536: XDP_PASS xdp.frags program vs none",
+     "Gbit/s", True, "vlonoxdp", ("min", 0.95)),
+    ("xpass65536_gso", "xpass65536",
+     "TCP 1 stream, MTU 65536: XDP_PASS xdp.frags program vs none, GSO/TSO off",
+     "Gbit/s", True, "vlonogso", None),
 ]
+XDP_CASES = ("xdrop", "xdropudp", "xtgen", "xpass1500", "xpass65536")
+# What each XDP variant attaches (guest.sh run_xdp_case): ip's mode.
+XDP_MODE_WANTED = {"vlo": "drv", "vlogen": "generic", "veth": "drv"}
 MODES = [("wall", "wall clock (TCG)"), ("icount", "guest instructions (TCG -icount)")]
 
 
 def read_kv(path):
+    """KEY=VALUE pairs of vlo_bench_gen's output lines (all of them: with
+    -x it prints the XDP program's count on a second line)."""
+    kv = {}
     with open(path) as f:
         for line in f:
-            if "=" in line and "pps=" in line:
-                return dict(kv.split("=", 1) for kv in line.split())
-    return None
+            toks = line.split()
+            if toks and all("=" in t for t in toks):
+                kv.update(t.split("=", 1) for t in toks)
+    return kv if "pps" in kv or "xdp_pps" in kv else None
 
 
 def sockperf_pct(path, pct):
@@ -58,12 +92,15 @@ def sockperf_pct(path, pct):
     return None
 
 
-def value_of(metric, path):
+def value_of(metric, case, path):
     """The figure of one measurement, or None if the run produced none."""
     if not os.path.exists(path):
         return None
     try:
-        if metric in ("tcp1", "tcp4", "mtu1500", "mtu9000"):
+        if case in ("xdrop", "xdropudp", "xtgen"):
+            kv = read_kv(path)
+            return float(kv["xdp_pps"]) if kv and "xdp_pps" in kv else None
+        if metric in ("tcp1", "tcp4", "mtu1500", "mtu9000") or case.startswith("xpass"):
             with open(path) as f:
                 d = json.load(f)
             return d["end"]["sum_received"]["bits_per_second"] / 1e9
@@ -104,12 +141,43 @@ def load_runs(rawdir):
     return runs
 
 
+def load_xdp(rawdir):
+    """{(case, variant, round): row of xdp.csv} (guest.sh run_xdp_case)."""
+    out = {}
+    path = os.path.join(rawdir, "xdp.csv")
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            out[(row["case"], row["variant"], int(row["round"]))] = row
+    return out
+
+
+def xdp_path_ok(case, v, run, xrow):
+    """Did this XDP measurement go where its variant says? The program
+    attached in the wanted mode counted frames; vlo variants crossed vlob
+    (ndo_xdp_xmit frames do not count as vlob's TX: not for xtgen), veth
+    ones did not."""
+    if xrow is not None and xrow.get("mode"):
+        if int(xrow["prog_packets"] or 0) <= 0:
+            return False
+        want = XDP_MODE_WANTED.get(v)
+        if want and xrow.get("attached_mode") != want:
+            return False
+    if v.startswith("vlo") and case != "xtgen" and run["vlob_tx"] == 0:
+        return False
+    if not v.startswith("vlo") and run["vlob_tx"] != 0:
+        return False
+    return True
+
+
 def spread(vals):
     return (min(vals), max(vals)) if vals else (None, None)
 
 
 def analyse_mode(rawdir):
     runs = load_runs(rawdir)
+    xdp = load_xdp(rawdir)
     rows = []
     for metric, case, title, unit, higher, anchor, target in METRICS:
         rounds = sorted({r for (c, v, r) in runs if c == case})
@@ -121,14 +189,17 @@ def analyse_mode(rawdir):
             for v in ("vlo", anchor):
                 if (case, v, r) not in runs or runs[(case, v, r)]["rc"]:
                     continue
-                x = value_of(metric, os.path.join(rawdir, "%s.%s.r%d.out" % (case, v, r)))
+                x = value_of(metric, case, os.path.join(rawdir, "%s.%s.r%d.out" % (case, v, r)))
                 if x is not None and x > 0:
                     vals[v][r] = x
                 run = runs[(case, v, r)]
+                if case in XDP_CASES:
+                    if not xdp_path_ok(case, v, run, xdp.get((case, v, r))):
+                        path_ok = False
                 # The vlo variant must have crossed vlob, the anchor not.
-                if v == "vlo" and run["vlob_tx"] == 0:
+                elif v == "vlo" and run["vlob_tx"] == 0:
                     path_ok = False
-                if v != "vlo" and run["vlob_tx"] != 0:
+                elif v != "vlo" and run["vlob_tx"] != 0:
                     path_ok = False
         vv = list(vals["vlo"].values())
         av = list(vals[anchor].values())
@@ -287,6 +358,44 @@ def profile_counts(rawdir):
     return out
 
 
+def xdp_summary(rawdir):
+    """Per XDP case and variant, over the rounds: how the program was
+    attached (or why not), what it counted, what vlob's own counters say,
+    and vlob's GSO/TSO state while attached and after detaching."""
+    xdp = load_xdp(rawdir)
+    out = []
+    keys = sorted({(c, v) for (c, v, r) in xdp},
+                  key=lambda k: (XDP_CASES.index(k[0]) if k[0] in XDP_CASES else 99, k[1]))
+    for case, v in keys:
+        rs = [xdp[k] for k in sorted(xdp) if k[0] == case and k[1] == v]
+        ok = [x for x in rs if x["attach_rc"] == "0"]
+        num = lambda key: sum(int(x.get(key) or 0) for x in ok)
+        drv = None
+        if ok and ok[0]["mode"]:
+            # vlob's own per-queue verdict counters against the program's
+            # count: equal when the driver runs the program (driver mode
+            # on vlob); zero when it does not (generic mode, veth).
+            prog = num("prog_packets")
+            key = "rxq_xdp_pass" if case.startswith("xpass") else "rxq_xdp_drop"
+            drv = (num(key), prog)
+        out.append({
+            "case": case, "variant": v, "rounds": len(rs),
+            "attach_failed": len(rs) - len(ok),
+            "attach_msg": "; ".join(sorted({x["attach_msg"] for x in rs
+                                            if x["attach_rc"] != "0" and x["attach_msg"]})),
+            "mode": "/".join(sorted({x["mode"] for x in rs if x["mode"]})) or "none",
+            "attached": "/".join(sorted({x["attached_mode"] for x in ok})) or "-",
+            "prog_packets": num("prog_packets") if ok and ok[0]["mode"] else None,
+            "drv": drv,
+            "ring_full": num("rx_ring_full"), "xmit": num("tx_xdp_xmit"),
+            "xmit_err": num("tx_xdp_xmit_errors"), "xdp_err": num("rxq_xdp_errors"),
+            "aborted": num("rxq_xdp_aborted"), "backlog": num("rx_backlog_drops"),
+            "off_on": "/".join(sorted({x["offloads_attached"] for x in ok})) or "-",
+            "off_after": "/".join(sorted({x["offloads_after"] for x in rs})) or "-",
+        })
+    return out
+
+
 def fmt(x, unit=""):
     if x is None:
         return "-"
@@ -326,7 +435,7 @@ def write_results(rundir):
         for r in rows:
             r["mode"] = mode
         allrows += rows
-        sections.append((mode, mtitle, rows, profile_counts(rawdir)))
+        sections.append((mode, mtitle, rows, profile_counts(rawdir), xdp_summary(rawdir)))
 
     fields = ["mode", "metric", "title", "unit", "better", "anchor", "n",
               "vlo_median", "vlo_min", "vlo_max", "anchor_median", "anchor_min",
@@ -352,7 +461,7 @@ def write_results(rundir):
               "min..max of the per-round ratios (vlo and anchor measured back "
               "to back). Latency and per-device cost: lower is better, so the "
               "target is a maximum.")
-    for mode, mtitle, rows, prof in sections:
+    for mode, mtitle, rows, prof, xsum in sections:
         md += ["", "## %s" % mtitle, "",
                "| case | unit | vlo median [min..max] | anchor | anchor median [min..max] "
                "| ratio [round min..max] | target | |",
@@ -373,6 +482,46 @@ def write_results(rundir):
                    "| case | vlo | lo |", "|---|---|---|"]
             for p in prof:
                 md.append("| %s | %.2f | %.2f |" % (p["case"], p["vlo"], p["lo"]))
+        if xsum:
+            sender = ""
+            ip = os.path.join(rundir, "raw", mode, "info.txt")
+            if os.path.exists(ip):
+                with open(ip) as f:
+                    for line in f:
+                        if line.startswith("xdp_sender="):
+                            sender = line.split("=", 1)[1].strip()
+            if sender:
+                md += ["", "XDP frames for the xtgen case were sent by: %s "
+                       "(BPF_PROG_RUN live frames redirected into the device's "
+                       "ndo_xdp_xmit)." % sender]
+            md += ["", "XDP cases: variants vlo = program in driver mode on vlob, "
+                   "vlogen = generic mode on vlob, veth = driver mode on the veth "
+                   "(vbrx), vlonoxdp = no program, vlonogso = no program, GSO/TSO "
+                   "off. Per case and variant, summed over the rounds: the "
+                   "program's own count (its map), vlob's counters (ethtool -S "
+                   "deltas while attached: rxN_xdp_drop or rxN_xdp_pass summed "
+                   "over queues, rx_ring_full, tx_xdp_xmit, tx_xdp_xmit_errors, "
+                   "rxN_xdp_errors), vlob's GSO/TSO while attached and after.", "",
+                   "| case | variant | attach | ip shows | program count | vlob verdict count "
+                   "| ring full | xdp_xmit / errors | xdp errors | offloads attached "
+                   "| offloads after |",
+                   "|---|---|---|---|---|---|---|---|---|---|---|"]
+            for x in xsum:
+                att = x["mode"]
+                if x["attach_failed"]:
+                    att += " (refused %d/%d: %s)" % (x["attach_failed"], x["rounds"],
+                                                    x["attach_msg"] or "?")
+                drv = "-"
+                if x["drv"] is not None:
+                    d, p = x["drv"]
+                    drv = "%d (%s)" % (d, "= program" if d == p else
+                                       ("driver does not run it" if d == 0 else
+                                        "differs by %+d" % (d - p)))
+                md.append("| %s | %s | %s | %s | %s | %s | %d | %d / %d | %d | %s | %s |" % (
+                    x["case"], x["variant"], att, x["attached"],
+                    "-" if x["prog_packets"] is None else "%d" % x["prog_packets"],
+                    drv, x["ring_full"], x["xmit"], x["xmit_err"], x["xdp_err"],
+                    x["off_on"], x["off_after"]))
     with open(os.path.join(rundir, "results.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     plot(rundir, allrows)
@@ -428,7 +577,8 @@ def plot(rundir, rows):
     ax.set_yticklabels([titles[m] for m in metrics], fontsize=7)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.2g"))
-    ax.set_xlabel("vlo / anchor, log scale (anchor: lo; veth for raw frames; dummy for scale)")
+    ax.set_xlabel("vlo / anchor, log scale (lo; veth for raw frames; dummy for scale;"
+                  " XDP variants: results.md)")
     ax.set_title("vlo vs anchor: median ratio; whiskers: per-round min..max")
     ax.grid(axis="x", which="both", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)

@@ -10,7 +10,19 @@
  *                    it to the sender so that early demux applies);
  *   raw  -i TX -r RX frames sent with AF_PACKET on TX and received by an
  *                    AF_PACKET socket bound to their ethertype on RX (TX ==
- *                    RX for vlo, the two ends of a pair for veth).
+ *                    RX for vlo, the two ends of a pair for veth);
+ *   xdptx -i TX -r RX
+ *                    XDP frames into TX's ndo_xdp_xmit: a four-instruction
+ *                    XDP program that redirects to TX, run by BPF_PROG_RUN
+ *                    in live-frames mode (BPF_F_TEST_XDP_LIVE_FRAMES, Linux
+ *                    >= 5.18: what xdp-trafficgen does), on a 64-byte frame
+ *                    addressed to RX (TX itself for vlo, the peer for veth);
+ *                    nothing receives them but RX's XDP program: use -x;
+ *   xdp  -x MAPID    the count of an XDP program of scripts/bench/xdp_bench.c
+ *                    (its per-CPU map, read by id): with -T, wait up to -w
+ *                    seconds for the count to move (a sender started
+ *                    elsewhere, e.g. xdp-trafficgen), then measure its rate
+ *                    over -T seconds; without -T, print it once.
  *
  * A child process receives and counts; the parent sends in batches
  * (sendmmsg) for -T seconds, waits a moment for the frames in flight and
@@ -19,15 +31,23 @@
  *   sent=N received=N seconds=S pps=R tx_errors=N
  *   tx_cpu_ns=N rx_cpu_ns=N
  *
- * pps is received/seconds: what the receiving application got. The
- * seconds are measured with CLOCK_MONOTONIC, which under QEMU -icount is
- * guest instruction time.
+ * pps is received/seconds: what the receiving application got. With
+ * -x MAPID, udp and raw also read that XDP program's count just before the
+ * first send and after the drain, and add
+ *
+ *   xdp_packets=N xdp_bytes=N xdp_pps=R
+ *
+ * (xdp_pps = xdp_packets/seconds: frames the program saw while we sent).
+ * The xdp mode prints "xdp_packets=N xdp_bytes=N" and, with -T,
+ * "seconds=S xdp_pps=R". The seconds are measured with CLOCK_MONOTONIC,
+ * which under QEMU -icount is guest instruction time.
  *
  * Exit status: 0 when the run completed, 1 on a setup error, 2 on usage.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -41,6 +61,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +72,7 @@
 #define RCVBUF		(8 << 20)
 #define UDP_PORT	9099
 #define DRAIN_MS	50
+#define LIVE_REPEAT	8192	/* frames per BPF_PROG_RUN call (xdptx) */
 
 struct opts {
 	const char *mode;
@@ -60,7 +82,15 @@ struct opts {
 	const char *rxif;
 	unsigned int size;
 	double seconds;
+	double wait;
+	unsigned int map_id;
 	bool connect_rx;
+};
+
+/* One slot of scripts/bench/xdp_bench.c's map, summed over the CPUs. */
+struct xdp_count {
+	uint64_t packets;
+	uint64_t bytes;
 };
 
 static volatile sig_atomic_t stop;
@@ -76,10 +106,14 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: vlo_bench_gen udp -S SRC -D DST [-s PAYLOAD] [-T SEC] [-c]\n"
 		"       vlo_bench_gen raw -i TXIF -r RXIF [-s FRAME] [-T SEC]\n"
+		"       vlo_bench_gen xdptx -i TXIF -r RXIF [-s FRAME] [-T SEC] [-x MAPID]\n"
+		"       vlo_bench_gen xdp -x MAPID [-T SEC [-w SEC]]\n"
 		"  -s  udp: payload bytes (default 64); raw: frame bytes incl.\n"
 		"      the 14-byte header (default 64, min 60)\n"
-		"  -T  seconds of sending (default 3)\n"
-		"  -c  udp: connect the receiving socket to the sender\n");
+		"  -T  seconds of sending (default 3); xdp: of measuring\n"
+		"  -c  udp: connect the receiving socket to the sender\n"
+		"  -x  id of the map of an xdp_bench.c program: count its frames\n"
+		"  -w  xdp: seconds to wait for the count to move (default 30)\n");
 	exit(2);
 }
 
@@ -142,6 +176,239 @@ static int if_index(const char *name, unsigned char *mac)
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 	close(fd);
 	return idx;
+}
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* Possible CPUs: the number of values a per-CPU map lookup returns. */
+static int possible_cpus(void)
+{
+	int lo, hi, n = 0, len;
+	char buf[256], *p;
+	FILE *f;
+
+	f = fopen("/sys/devices/system/cpu/possible", "r");
+	if (!f)
+		die("/sys/devices/system/cpu/possible");
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	while (p && *p && *p != '\n') {
+		if (sscanf(p, "%d-%d%n", &lo, &hi, &len) == 2)
+			n += hi - lo + 1;
+		else if (sscanf(p, "%d%n", &lo, &len) == 1)
+			n++;
+		else
+			break;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (n < 1) {
+		fprintf(stderr, "vlo_bench_gen: cannot parse possible CPUs\n");
+		exit(1);
+	}
+	return n;
+}
+
+struct xdp_map {
+	int fd;
+	int ncpus;		/* 1 for a plain array */
+	unsigned int stride;	/* bytes per CPU in a lookup's value */
+	unsigned char *buf;
+};
+
+static void xdp_map_open(struct xdp_map *m, unsigned int id)
+{
+	struct bpf_map_info info;
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_id = id;
+	m->fd = sys_bpf(BPF_MAP_GET_FD_BY_ID, &attr);
+	if (m->fd < 0)
+		die("BPF_MAP_GET_FD_BY_ID");
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = m->fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uint64_t)(unsigned long)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
+		die("BPF_OBJ_GET_INFO_BY_FD");
+	if (info.value_size < sizeof(struct xdp_count) ||
+	    (info.type != BPF_MAP_TYPE_PERCPU_ARRAY &&
+	     info.type != BPF_MAP_TYPE_ARRAY)) {
+		fprintf(stderr, "vlo_bench_gen: map %u is not xdp_bench.c's count\n",
+			id);
+		exit(1);
+	}
+	m->ncpus = info.type == BPF_MAP_TYPE_PERCPU_ARRAY ? possible_cpus() : 1;
+	m->stride = (info.value_size + 7) & ~7u;
+	m->buf = calloc(m->ncpus, m->stride);
+	if (!m->buf)
+		die("calloc");
+}
+
+static struct xdp_count xdp_map_read(const struct xdp_map *m)
+{
+	struct xdp_count sum = { 0 }, one;
+	union bpf_attr attr;
+	uint32_t key = 0;
+	int i;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = m->fd;
+	attr.key = (uint64_t)(unsigned long)&key;
+	attr.value = (uint64_t)(unsigned long)m->buf;
+	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr))
+		die("BPF_MAP_LOOKUP_ELEM");
+	for (i = 0; i < m->ncpus; i++) {
+		memcpy(&one, m->buf + (size_t)i * m->stride, sizeof(one));
+		sum.packets += one.packets;
+		sum.bytes += one.bytes;
+	}
+	return sum;
+}
+
+/*
+ * xdp mode: a sender runs elsewhere. Wait until the count moves (the
+ * sender's start-up is not measured), then measure over o->seconds.
+ */
+static int run_xdp(const struct opts *o)
+{
+	struct xdp_count c0, c1;
+	struct xdp_map m;
+	uint64_t t0, t1, give_up;
+
+	xdp_map_open(&m, o->map_id);
+	c0 = xdp_map_read(&m);
+	if (o->seconds <= 0) {
+		printf("xdp_packets=%llu xdp_bytes=%llu\n",
+		       (unsigned long long)c0.packets,
+		       (unsigned long long)c0.bytes);
+		return 0;
+	}
+	give_up = now_ns() + (uint64_t)(o->wait * 1e9);
+	for (;;) {
+		usleep(10000);
+		c1 = xdp_map_read(&m);
+		if (c1.packets != c0.packets)
+			break;
+		if (now_ns() > give_up) {
+			fprintf(stderr, "vlo_bench_gen: map %u: no frame in %.0f s\n",
+				o->map_id, o->wait);
+			return 1;
+		}
+	}
+	c0 = xdp_map_read(&m);
+	t0 = now_ns();
+	usleep((useconds_t)(o->seconds * 1e6));
+	c1 = xdp_map_read(&m);
+	t1 = now_ns();
+	printf("xdp_packets=%llu xdp_bytes=%llu seconds=%.6f xdp_pps=%.1f\n",
+	       (unsigned long long)(c1.packets - c0.packets),
+	       (unsigned long long)(c1.bytes - c0.bytes), (t1 - t0) / 1e9,
+	       (c1.packets - c0.packets) / ((t1 - t0) / 1e9));
+	return 0;
+}
+
+/*
+ * xdptx: the redirect program, loaded with the bpf syscall directly:
+ * r1 = ifindex; r2 = 0; r0 = bpf_redirect(r1, r2); exit.
+ */
+static int redirect_prog(int ifindex)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1,
+		  .imm = ifindex },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2,
+		  .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_redirect },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static char log[4096];
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.insns = (uint64_t)(unsigned long)insns;
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.license = (uint64_t)(unsigned long)"GPL";
+	attr.log_buf = (uint64_t)(unsigned long)log;
+	attr.log_size = sizeof(log);
+	attr.log_level = 1;
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	if (fd < 0) {
+		fprintf(stderr, "vlo_bench_gen: BPF_PROG_LOAD: %s\n%s\n",
+			strerror(errno), log);
+		exit(1);
+	}
+	return fd;
+}
+
+static int run_xdptx(const struct opts *o)
+{
+	static unsigned char frame[BUF_LEN];
+	unsigned char txmac[ETH_ALEN], rxmac[ETH_ALEN];
+	struct xdp_count x0 = { 0 }, x1 = { 0 };
+	uint64_t t0, t1, deadline, sent = 0;
+	struct xdp_md ctx;
+	union bpf_attr attr;
+	struct xdp_map map;
+	int fd, ifindex;
+
+	ifindex = if_index(o->txif, txmac);
+	if_index(o->rxif, rxmac);
+	/* Addressed to the receiving device: PACKET_HOST there. */
+	memset(frame, 0, sizeof(frame));
+	memcpy(frame, rxmac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, txmac, ETH_ALEN);
+	frame[12] = ETHERTYPE >> 8;
+	frame[13] = ETHERTYPE & 0xff;
+	fd = redirect_prog(ifindex);
+	if (o->map_id)
+		xdp_map_open(&map, o->map_id);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.data_end = o->size;
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = fd;
+	attr.test.data_in = (uint64_t)(unsigned long)frame;
+	attr.test.data_size_in = o->size;
+	attr.test.ctx_in = (uint64_t)(unsigned long)&ctx;
+	attr.test.ctx_size_in = sizeof(ctx);
+	attr.test.repeat = LIVE_REPEAT;
+	attr.test.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+
+	if (o->map_id)
+		x0 = xdp_map_read(&map);
+	t0 = now_ns();
+	deadline = t0 + (uint64_t)(o->seconds * 1e9);
+	do {
+		if (sys_bpf(BPF_PROG_TEST_RUN, &attr)) {
+			if (errno == EINTR)
+				continue;
+			die("BPF_PROG_TEST_RUN (live frames)");
+		}
+		sent += LIVE_REPEAT;
+	} while (now_ns() < deadline);
+	t1 = now_ns();
+	usleep(DRAIN_MS * 1000);
+	if (o->map_id)
+		x1 = xdp_map_read(&map);
+	/* sent: frames the program ran on; each was redirected into TX. */
+	printf("sent=%llu seconds=%.6f send_pps=%.1f\n",
+	       (unsigned long long)sent, (t1 - t0) / 1e9,
+	       sent / ((t1 - t0) / 1e9));
+	if (o->map_id)
+		printf("xdp_packets=%llu xdp_bytes=%llu xdp_pps=%.1f\n",
+		       (unsigned long long)(x1.packets - x0.packets),
+		       (unsigned long long)(x1.bytes - x0.bytes),
+		       (x1.packets - x0.packets) / ((t1 - t0) / 1e9));
+	return 0;
 }
 
 /* The receiving socket, created before the fork so no frame is missed. */
@@ -269,11 +536,15 @@ static int run(const struct opts *o)
 	struct iovec iov;
 	struct rusage ru_rx, ru_tx;
 	uint64_t sent = 0, errors = 0, received = 0, t0, t1, deadline;
+	struct xdp_count x0 = { 0 }, x1 = { 0 };
 	int rxfd, txfd, ready[2], result[2], i, n, status;
+	struct xdp_map map;
 	unsigned int len;
 	pid_t pid;
 	char c;
 
+	if (o->map_id)
+		xdp_map_open(&map, o->map_id);
 	rxfd = rx_socket(o);
 	txfd = tx_socket(o, frame, &len);
 	if (pipe(ready) || pipe(result))
@@ -297,6 +568,8 @@ static int run(const struct opts *o)
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 
+	if (o->map_id)
+		x0 = xdp_map_read(&map);
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)(o->seconds * 1e9);
 	do {
@@ -313,6 +586,8 @@ static int run(const struct opts *o)
 	t1 = now_ns();
 
 	usleep(DRAIN_MS * 1000);
+	if (o->map_id)
+		x1 = xdp_map_read(&map);
 	kill(pid, SIGUSR1);
 	if (read(result[0], &received, sizeof(received)) != sizeof(received))
 		die("receiver result");
@@ -326,21 +601,31 @@ static int run(const struct opts *o)
 	       (unsigned long long)errors,
 	       (unsigned long long)rusage_ns(&ru_tx),
 	       (unsigned long long)rusage_ns(&ru_rx));
+	if (o->map_id)
+		printf("xdp_packets=%llu xdp_bytes=%llu xdp_pps=%.1f\n",
+		       (unsigned long long)(x1.packets - x0.packets),
+		       (unsigned long long)(x1.bytes - x0.bytes),
+		       (x1.packets - x0.packets) / ((t1 - t0) / 1e9));
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .size = 64, .seconds = 3 };
+	struct opts o = { .size = 64, .seconds = 3, .wait = 30 };
+	bool xdp_mode;
 	int c;
 
 	if (argc < 2)
 		usage();
 	o.mode = argv[1];
-	if (strcmp(o.mode, "udp") && strcmp(o.mode, "raw"))
+	if (strcmp(o.mode, "udp") && strcmp(o.mode, "raw") &&
+	    strcmp(o.mode, "xdp") && strcmp(o.mode, "xdptx"))
 		usage();
+	xdp_mode = !strcmp(o.mode, "xdp");
+	if (xdp_mode)
+		o.seconds = 0;
 	optind = 2;
-	while ((c = getopt(argc, argv, "S:D:i:r:s:T:c")) != -1) {
+	while ((c = getopt(argc, argv, "S:D:i:r:s:T:cx:w:")) != -1) {
 		switch (c) {
 		case 'S':
 			o.saddr = optarg;
@@ -363,9 +648,28 @@ int main(int argc, char **argv)
 		case 'c':
 			o.connect_rx = true;
 			break;
+		case 'x':
+			o.map_id = strtoul(optarg, NULL, 0);
+			if (!o.map_id)
+				usage();
+			break;
+		case 'w':
+			o.wait = strtod(optarg, NULL);
+			break;
 		default:
 			usage();
 		}
+	}
+	if (xdp_mode) {
+		if (!o.map_id || o.seconds < 0 || o.wait <= 0)
+			usage();
+		return run_xdp(&o);
+	}
+	if (!strcmp(o.mode, "xdptx")) {
+		if (!o.txif || !o.rxif || o.seconds <= 0 || o.size < 60 ||
+		    o.size > BUF_LEN)
+			usage();
+		return run_xdptx(&o);
 	}
 	if (!strcmp(o.mode, "udp") && (!o.saddr || !o.daddr))
 		usage();
