@@ -53,6 +53,8 @@ has VLO_HAVE_WARN_XDP_ACTION_DEV 'bpf_warn_invalid_xdp_action\((const )?struct n
 # 5.12: helpers to set up an xdp_buff and to make an skb of an xdp_frame.
 has VLO_HAVE_XDP_INIT_BUFF 'xdp_init_buff\(' net/xdp.h
 has VLO_HAVE_XDP_BUILD_SKB_FROM_FRAME 'xdp_build_skb_from_frame\(' net/xdp.h
+# 5.12: skbs from the NAPI cache around a buffer.
+has VLO_HAVE_NAPI_BUILD_SKB 'napi_build_skb\(' linux/skbuff.h
 # 5.18: multi-buffer XDP (programs marked xdp.frags, frames in pages).
 has VLO_HAVE_XDP_FRAGS 'xdp_has_frags' linux/bpf.h
 has VLO_HAVE_XDP_FRAGS_TRUESIZE 'xdp_frags_truesize' linux/skbuff.h

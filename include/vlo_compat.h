@@ -256,9 +256,9 @@ static inline unsigned int vlo_xdp_buff_nr_frags(struct xdp_buff *xdp)
 }
 
 /*
- * An skb around the page(s) of an xdp_buff that vlo filled itself (one
- * head page of PAGE_SIZE, whole pages after it). build_skb() clears the
- * fragment count, so it is read first.
+ * An skb around an xdp_buff that vlo filled itself (a head buffer of
+ * frame_sz, whole pages after it), from its NAPI poll. build_skb()
+ * clears the fragment count, so it is read first.
  */
 static inline struct sk_buff *vlo_build_skb_from_buff(struct xdp_buff *xdp)
 {
@@ -273,7 +273,11 @@ static inline struct sk_buff *vlo_build_skb_from_buff(struct xdp_buff *xdp)
 		size = sinfo->xdp_frags_size;
 	}
 #endif
+#ifdef VLO_HAVE_NAPI_BUILD_SKB
+	skb = napi_build_skb(xdp->data_hard_start, xdp->frame_sz);
+#else
 	skb = build_skb(xdp->data_hard_start, xdp->frame_sz);
+#endif
 	if (unlikely(!skb))
 		return NULL;
 	skb_reserve(skb, xdp->data - xdp->data_hard_start);

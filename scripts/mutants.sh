@@ -167,6 +167,25 @@ mutant leak-netdev --file src/vlo_netdev.c \
 	--tests vlo_link --by kernel --debug-only \
 	--breaks "every deleted device's memory leaks"
 
+mutant xdp-mtu-unchecked --file src/vlo_xdp.c \
+	--find 'if \(prog && !frags && dev->mtu > VLO_XDP_MTU_MAX\) \{' \
+	--replace 'if (0) {' \
+	--tests vlo_xdp \
+	--breaks 'a single-buffer program attaches at MTU 65536, where frames do not fit its page (issue 15)'
+mutant xdp-self-loop --file src/vlo_xdp.c \
+	--find 'if \(rq && rq->dev == dev\) \{' --replace 'if (0) {' \
+	--tests vlo_xdp_life \
+	--breaks "a redirect from vlo's program to vlo goes back through the program: frames loop for ever (issue 15)"
+mutant xdp-csum-partial --file src/vlo_xdp.c \
+	--find 'skb->ip_summed == CHECKSUM_PARTIAL &&\s*skb_csum_hwoffload_help\(skb, 0\)' \
+	--replace '0' \
+	--tests vlo_xdp_redirect \
+	--breaks 'programs, AF_XDP and redirect targets get local frames with checksums left to the hardware (issue 15)'
+mutant xdp-gso-on --file src/vlo_netdev.c \
+	--find 'features &= ~NETIF_F_GSO_SOFTWARE;' --replace ';' \
+	--tests vlo_xdp \
+	--breaks 'TSO stays on with a program attached: the kernel does not cut GSO frames before vlo (issue 15)'
+
 # ------------------------------------------------------------ options
 
 ONLY=""

@@ -35,14 +35,6 @@ struct vlo_pcpu_stats {
 	u64_stats_t stack_looped_bytes;
 	u64_stats_t carrier_drops;
 	u64_stats_t header_drops;
-	/* Native XDP (vlo_xdp.c): frames put in a queue's ring and refused. */
-	u64_stats_t ring_packets;
-	u64_stats_t ring_bytes;
-	u64_stats_t ring_full;
-	u64_stats_t stop_drops;
-	u64_stats_t xdp_xmit_packets;
-	u64_stats_t xdp_xmit_bytes;
-	u64_stats_t xdp_xmit_errors;
 	struct u64_stats_sync syncp;
 };
 
@@ -53,6 +45,7 @@ struct vlo_pcpu_stats {
 struct vlo_rq_stats {
 	u64_stats_t packets;
 	u64_stats_t bytes;
+	u64_stats_t xdp_xmit;
 	u64_stats_t xdp_pass;
 	u64_stats_t xdp_drop;
 	u64_stats_t xdp_tx;
@@ -65,6 +58,7 @@ struct vlo_rq_stats {
 enum vlo_rq_counter {
 	VLO_RQ_PACKETS,
 	VLO_RQ_BYTES,
+	VLO_RQ_XDP_XMIT,
 	VLO_RQ_XDP_PASS,
 	VLO_RQ_XDP_DROP,
 	VLO_RQ_XDP_TX,
@@ -110,9 +104,16 @@ enum vlo_counter {
 
 struct vlo_priv {
 	struct vlo_pcpu_stats __percpu *stats;
-	/* dev->num_rx_queues of them; rings and NAPI live while up. */
+	/*
+	 * dev->num_rx_queues of them, from the first ndo_open on (a device
+	 * never up costs nothing); rings and NAPI live while up.
+	 */
 	struct vlo_rq *rq;
 	bool rings_up;
+	/* Rare: frames lost between vlo and a ring, outside the hot path. */
+	atomic64_t ring_full;
+	atomic64_t stop_drops;
+	atomic64_t xdp_xmit_errors;
 	struct bpf_prog __rcu *xdp_prog;
 	/* IPv6 dropped its settings (MTU < 1280): apply ours when it is back. */
 	bool ipv6_defaults_pending;
@@ -123,7 +124,8 @@ extern const struct ethtool_ops vlo_ethtool_ops;
 
 void vlo_setup(struct net_device *dev);
 void vlo_read_counters(struct net_device *dev, u64 *counters);
-void vlo_read_rq_counters(struct vlo_rq *rq, u64 *counters);
+void vlo_read_rq_counters(const struct vlo_rq *rq, u64 *counters);
+void vlo_free_rqs(struct net_device *dev);
 
 int vlo_rings_start(struct net_device *dev);
 void vlo_rings_stop(struct net_device *dev);

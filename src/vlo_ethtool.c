@@ -30,6 +30,7 @@ static const char vlo_counter_names[VLO_NR_COUNTERS][ETH_GSTRING_LEN] = {
 static const char * const vlo_rq_counter_names[VLO_RQ_NR_COUNTERS] = {
 	[VLO_RQ_PACKETS]	= "packets",
 	[VLO_RQ_BYTES]		= "bytes",
+	[VLO_RQ_XDP_XMIT]	= "xdp_xmit",
 	[VLO_RQ_XDP_PASS]	= "xdp_pass",
 	[VLO_RQ_XDP_DROP]	= "xdp_drop",
 	[VLO_RQ_XDP_TX]		= "xdp_tx",
@@ -87,8 +88,12 @@ static void vlo_get_ethtool_stats(struct net_device *dev,
 
 	vlo_read_counters(dev, data);
 	data += VLO_NR_COUNTERS;
+	/* Zeros until the first ndo_open makes the queues (under RTNL). */
 	for (q = 0; q < dev->real_num_rx_queues; q++) {
-		vlo_read_rq_counters(&priv->rq[q], data);
+		if (priv->rq)
+			vlo_read_rq_counters(&priv->rq[q], data);
+		else
+			memset(data, 0, VLO_RQ_NR_COUNTERS * sizeof(*data));
 		data += VLO_RQ_NR_COUNTERS;
 	}
 }

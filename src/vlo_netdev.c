@@ -6,7 +6,6 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
-#include <linux/slab.h>
 #include <net/dst.h>
 
 #include "vlo_compat.h"
@@ -159,22 +158,9 @@ static int vlo_change_carrier(struct net_device *dev, bool new_carrier)
 static int vlo_dev_init(struct net_device *dev)
 {
 	struct vlo_priv *priv = netdev_priv(dev);
-	unsigned int i;
 
 	priv->stats = netdev_alloc_pcpu_stats(struct vlo_pcpu_stats);
-	if (!priv->stats)
-		return -ENOMEM;
-	priv->rq = kcalloc(dev->num_rx_queues, sizeof(*priv->rq), GFP_KERNEL);
-	if (!priv->rq) {
-		free_percpu(priv->stats);
-		priv->stats = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < dev->num_rx_queues; i++) {
-		priv->rq[i].dev = dev;
-		u64_stats_init(&priv->rq[i].stats.syncp);
-	}
-	return 0;
+	return priv->stats ? 0 : -ENOMEM;
 }
 
 /* Runs once the last reference is gone, so no reader can see freed stats. */
@@ -182,8 +168,7 @@ static void vlo_dev_free(struct net_device *dev)
 {
 	struct vlo_priv *priv = netdev_priv(dev);
 
-	kfree(priv->rq);
-	priv->rq = NULL;
+	vlo_free_rqs(dev);
 	free_percpu(priv->stats);
 	priv->stats = NULL;
 }

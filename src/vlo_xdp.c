@@ -16,7 +16,6 @@
 #include <linux/bpf_trace.h>
 #include <linux/etherdevice.h>
 #include <linux/filter.h>
-#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/ptr_ring.h>
@@ -26,7 +25,11 @@
 #include "vlo_compat.h"
 #include "vlo.h"
 
-#define VLO_RING_SIZE 256
+/*
+ * veth's 256 lose frames when TCP's segmented bursts meet a poll that
+ * runs only after the sending softirq: a little more room.
+ */
+#define VLO_RING_SIZE 1024
 
 /* A ring entry is an skb (from ndo_start_xmit) or a tagged xdp_frame. */
 #define VLO_PTR_FRAME 0x1UL
@@ -81,21 +84,15 @@ bool vlo_xdp_attached(const struct vlo_priv *priv)
 #define VLO_XDP_HEAD_MAX SKB_WITH_OVERHEAD(PAGE_SIZE - XDP_PACKET_HEADROOM)
 #define VLO_XDP_MTU_MAX (VLO_XDP_HEAD_MAX - ETH_HLEN)
 
+/*
+ * Small frames share pages: a buffer of 2 KiB at least (tailroom for
+ * bpf_xdp_adjust_tail, as a NIC's half-page buffers have), carved from
+ * the CPU's page fragment cache rather than a page each.
+ */
+#define VLO_XDP_MIN_FRAME 2048U
+
 /* The core's cap on fragments, less one: the head page takes the rest. */
 #define VLO_XDP_FRAGS_LEN_MAX (VLO_XDP_HEAD_MAX + MAX_SKB_FRAGS * PAGE_SIZE)
-
-static void vlo_pcpu_count(struct vlo_priv *priv, u64_stats_t *packets,
-			   u64_stats_t *bytes, unsigned int n,
-			   unsigned int len)
-{
-	struct vlo_pcpu_stats *s = this_cpu_ptr(priv->stats);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_add(packets, n);
-	if (bytes)
-		u64_stats_add(bytes, len);
-	u64_stats_update_end(&s->syncp);
-}
 
 static void vlo_rq_count(struct vlo_rq *rq, u64_stats_t *counter)
 {
@@ -104,11 +101,14 @@ static void vlo_rq_count(struct vlo_rq *rq, u64_stats_t *counter)
 	u64_stats_update_end(&rq->stats.syncp);
 }
 
-static void vlo_rq_count_rx(struct vlo_rq *rq, unsigned int len)
+/* A frame the poll took; XMIT: one another device's program sent to vlo. */
+static void vlo_rq_count_rx(struct vlo_rq *rq, unsigned int len, bool xmit)
 {
 	u64_stats_update_begin(&rq->stats.syncp);
 	u64_stats_inc(&rq->stats.packets);
 	u64_stats_add(&rq->stats.bytes, len);
+	if (xmit)
+		u64_stats_inc(&rq->stats.xdp_xmit);
 	u64_stats_update_end(&rq->stats.syncp);
 }
 
@@ -127,19 +127,16 @@ static void vlo_rq_kick(struct vlo_rq *rq)
  * From vlo_xmit() (bottom halves off, under RCU) when a program is
  * attached: the frame waits in its queue's ring for the program.
  */
+/* Counted as sent and received when the poll takes it (vlo_stats.c). */
 static void vlo_xdp_queue_one(struct net_device *dev, struct vlo_rq *rq,
 			      struct sk_buff *skb)
 {
 	struct vlo_priv *priv = netdev_priv(dev);
-	struct vlo_pcpu_stats *s = this_cpu_ptr(priv->stats);
-	unsigned int len = skb->len;
 
 	if (unlikely(ptr_ring_produce(&rq->ring, skb))) {
-		vlo_pcpu_count(priv, &s->ring_full, NULL, 1, 0);
+		atomic64_inc(&priv->ring_full);
 		kfree_skb(skb);
-		return;
 	}
-	vlo_pcpu_count(priv, &s->ring_packets, &s->ring_bytes, 1, len);
 }
 
 netdev_tx_t vlo_xdp_queue_skb(struct net_device *dev, struct sk_buff *skb)
@@ -165,9 +162,8 @@ netdev_tx_t vlo_xdp_queue_skb(struct net_device *dev, struct sk_buff *skb)
 		goto kick;
 	}
 	if (IS_ERR(segs)) {
-		struct vlo_pcpu_stats *s = this_cpu_ptr(priv->stats);
-
-		vlo_pcpu_count(priv, &s->header_drops, NULL, 1, 0);
+		/* Lost on its way to the ring: headers GSO cannot parse. */
+		atomic64_inc(&priv->ring_full);
 		kfree_skb(skb);
 		return NETDEV_TX_OK;
 	}
@@ -204,8 +200,7 @@ int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		 u32 flags)
 {
 	struct vlo_priv *priv = netdev_priv(dev);
-	struct vlo_pcpu_stats *s = this_cpu_ptr(priv->stats);
-	unsigned int max_len, bytes = 0;
+	unsigned int max_len;
 	struct vlo_rq *rq;
 	int i, taken = 0;
 
@@ -214,12 +209,12 @@ int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 	/* Rings are torn down only after a grace period once this is off. */
 	if (unlikely(!smp_load_acquire(&priv->rings_up) ||
 		     !netif_carrier_ok(dev))) {
-		vlo_pcpu_count(priv, &s->xdp_xmit_errors, NULL, n, 0);
+		atomic64_add(n, &priv->xdp_xmit_errors);
 		return -ENETDOWN;
 	}
 
-	/* As on veth: room for one VLAN tag the MTU does not count. */
-	max_len = dev->mtu + dev->hard_header_len + VLAN_HLEN;
+	/* No VLAN tag: vlo carries none (NETIF_F_VLAN_CHALLENGED). */
+	max_len = dev->mtu + dev->hard_header_len;
 	rq = this_cpu_read(vlo_polling_rq);
 	if (rq && rq->dev == dev) {
 		/* From vlo's own program: received once more, by the stack. */
@@ -228,8 +223,7 @@ int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 
 			if (unlikely(len > max_len))
 				break;
-			bytes += len;
-			vlo_rq_count_rx(rq, len);
+			vlo_rq_count_rx(rq, len, true);
 			vlo_frame_to_stack(rq, frames[i]);
 		}
 		taken = i;
@@ -245,17 +239,14 @@ int vlo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 			     __ptr_ring_produce(&rq->ring,
 						vlo_frame_to_ptr(frame))))
 			break;
-		bytes += vlo_frame_len(frame);
 	}
 	spin_unlock(&rq->ring.producer_lock);
 	taken = i;
 	if (taken)
 		vlo_rq_kick(rq);
 out:
-	vlo_pcpu_count(priv, &s->xdp_xmit_packets, &s->xdp_xmit_bytes, taken,
-		       bytes);
 	if (taken < n) {
-		vlo_pcpu_count(priv, &s->xdp_xmit_errors, NULL, n - taken, 0);
+		atomic64_add(n - taken, &priv->xdp_xmit_errors);
 		vlo_xdp_xmit_free_refused(frames + taken, n - taken);
 	}
 	return taken;
@@ -269,19 +260,19 @@ static void vlo_skb_to_stack(struct vlo_rq *rq, struct sk_buff *skb)
 	napi_gro_receive(&rq->napi, skb);
 }
 
-/* Free the pages vlo_xdp_copy_skb() filled (the program may have cut some). */
+/* Free what vlo_xdp_copy_skb() filled (the program may have cut some). */
 static void vlo_xdp_put_pages(struct xdp_buff *xdp)
 {
 	unsigned int i, nr = vlo_xdp_buff_nr_frags(xdp);
 
 	for (i = 0; i < nr; i++)
 		put_page(skb_frag_page(&xdp_get_shared_info_from_buff(xdp)->frags[i]));
-	put_page(virt_to_head_page(xdp->data));
+	skb_free_frag(xdp->data_hard_start);
 }
 
 /*
- * Copy a frame of the stack's into pages laid out as XDP expects: the
- * head page with XDP_PACKET_HEADROOM in front and room for the shared
+ * Copy a frame of the stack's into memory laid out as XDP expects: the
+ * head buffer with XDP_PACKET_HEADROOM in front and room for the shared
  * info behind, the rest (multi-buffer programs only) in whole pages.
  * The program may write to the frame, and the stack's own buffers (a TCP
  * retransmit queue, a packet socket's ring) must not see that.
@@ -290,9 +281,9 @@ static int vlo_xdp_copy_skb(struct vlo_rq *rq, struct sk_buff *skb,
 			    struct xdp_buff *xdp, bool frags)
 {
 	unsigned int head_len = min_t(unsigned int, skb->len, VLO_XDP_HEAD_MAX);
-	unsigned int off = head_len;
-	struct page *page;
+	unsigned int frame_sz, off = head_len;
 	int nr_frags = 0;
+	void *head;
 
 	if (skb->len > (frags ? VLO_XDP_FRAGS_LEN_MAX : VLO_XDP_HEAD_MAX))
 		return -E2BIG;
@@ -301,14 +292,17 @@ static int vlo_xdp_copy_skb(struct vlo_rq *rq, struct sk_buff *skb,
 	    skb_csum_hwoffload_help(skb, 0))
 		return -EINVAL;
 
-	page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
-	if (!page)
+	/* A whole page for the head of a multi-buffer frame. */
+	frame_sz = SKB_DATA_ALIGN(XDP_PACKET_HEADROOM + head_len) +
+		   SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	frame_sz = max(frame_sz, VLO_XDP_MIN_FRAME);
+	head = napi_alloc_frag(frame_sz);
+	if (!head)
 		return -ENOMEM;
 	/* A redirected frame before this one may have lent its mem info. */
 	rq->xdp_rxq.mem = rq->xdp_mem;
-	xdp_init_buff(xdp, PAGE_SIZE, &rq->xdp_rxq);
-	xdp_prepare_buff(xdp, page_address(page), XDP_PACKET_HEADROOM,
-			 head_len, true);
+	xdp_init_buff(xdp, frame_sz, &rq->xdp_rxq);
+	xdp_prepare_buff(xdp, head, XDP_PACKET_HEADROOM, head_len, true);
 	if (skb_copy_bits(skb, 0, xdp->data, head_len))
 		goto free;
 
@@ -500,9 +494,10 @@ static void vlo_xdp_rcv_frame(struct vlo_rq *rq, struct bpf_prog *prog,
 
 static void vlo_rq_rcv(struct vlo_rq *rq, struct bpf_prog *prog, void *ptr)
 {
+	bool is_frame = vlo_ptr_is_frame(ptr);
 	unsigned int len;
 
-	if (vlo_ptr_is_frame(ptr)) {
+	if (is_frame) {
 		struct xdp_frame *frame = vlo_ptr_to_frame(ptr);
 
 		len = vlo_frame_len(frame);
@@ -519,7 +514,7 @@ static void vlo_rq_rcv(struct vlo_rq *rq, struct bpf_prog *prog, void *ptr)
 		else
 			vlo_skb_to_stack(rq, skb);
 	}
-	vlo_rq_count_rx(rq, len);
+	vlo_rq_count_rx(rq, len, is_frame);
 }
 
 static int vlo_poll(struct napi_struct *napi, int budget)
@@ -569,13 +564,8 @@ static void vlo_rq_stop(struct vlo_rq *rq)
 	napi_disable(&rq->napi);
 	/* The device is going down: what is still queued is dropped. */
 	while ((ptr = ptr_ring_consume(&rq->ring))) {
-		struct vlo_pcpu_stats *s;
-
 		vlo_ptr_free(ptr);
-		local_bh_disable();
-		s = this_cpu_ptr(priv->stats);
-		vlo_pcpu_count(priv, &s->stop_drops, NULL, 1, 0);
-		local_bh_enable();
+		atomic64_inc(&priv->stop_drops);
 	}
 	netif_napi_del(&rq->napi);
 	rq->xdp_rxq.mem = rq->xdp_mem;
@@ -612,6 +602,36 @@ del_napi:
 	return err;
 }
 
+/* The queues' state, kept from the first ndo_open to the device's end. */
+static int vlo_alloc_rqs(struct net_device *dev)
+{
+	struct vlo_priv *priv = netdev_priv(dev);
+	struct vlo_rq *rqs;
+	unsigned int i;
+
+	if (priv->rq)
+		return 0;
+	rqs = kcalloc(dev->num_rx_queues, sizeof(*rqs), GFP_KERNEL);
+	if (!rqs)
+		return -ENOMEM;
+	for (i = 0; i < dev->num_rx_queues; i++) {
+		rqs[i].dev = dev;
+		u64_stats_init(&rqs[i].stats.syncp);
+	}
+	/* Counter readers (vlo_read_counters) do not take RTNL. */
+	smp_store_release(&priv->rq, rqs);
+	return 0;
+}
+
+/* From the device's destructor: no reader is left. */
+void vlo_free_rqs(struct net_device *dev)
+{
+	struct vlo_priv *priv = netdev_priv(dev);
+
+	kfree(priv->rq);
+	priv->rq = NULL;
+}
+
 /* ndo_open: every RX queue gets its ring and NAPI, used or not yet. */
 int vlo_rings_start(struct net_device *dev)
 {
@@ -619,6 +639,9 @@ int vlo_rings_start(struct net_device *dev)
 	unsigned int i;
 	int err;
 
+	err = vlo_alloc_rqs(dev);
+	if (err)
+		return err;
 	for (i = 0; i < dev->num_rx_queues; i++) {
 		err = vlo_rq_start(dev, &priv->rq[i], i);
 		if (err)
@@ -688,7 +711,7 @@ int vlo_bpf(struct net_device *dev, struct netdev_bpf *bpf)
 	}
 }
 
-void vlo_read_rq_counters(struct vlo_rq *rq, u64 *c)
+void vlo_read_rq_counters(const struct vlo_rq *rq, u64 *c)
 {
 	const struct vlo_rq_stats *s = &rq->stats;
 	unsigned int start;
@@ -697,6 +720,7 @@ void vlo_read_rq_counters(struct vlo_rq *rq, u64 *c)
 		start = vlo_stats_fetch_begin(&s->syncp);
 		c[VLO_RQ_PACKETS] = u64_stats_read(&s->packets);
 		c[VLO_RQ_BYTES] = u64_stats_read(&s->bytes);
+		c[VLO_RQ_XDP_XMIT] = u64_stats_read(&s->xdp_xmit);
 		c[VLO_RQ_XDP_PASS] = u64_stats_read(&s->xdp_pass);
 		c[VLO_RQ_XDP_DROP] = u64_stats_read(&s->xdp_drop);
 		c[VLO_RQ_XDP_TX] = u64_stats_read(&s->xdp_tx);

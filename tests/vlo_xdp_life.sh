@@ -19,7 +19,7 @@
 #    vlo_pkt flood through it ends when the sender stops (the program's
 #    count stands still afterwards: no frame loops forever), and every
 #    frame vlo took was seen by the program or counted as a full ring
-#    (program + rx_ring_full = sent); a ping still works after it;
+#    (program + rx_queue_drops = sent); a ping still works after it;
 #  - the same bound for a program that redirects every frame to lf0 itself;
 #  - a namespace deleted while its vlo device has a program and traffic:
 #    the program is freed (bpftool no longer knows it);
@@ -164,18 +164,18 @@ flood_case()
 	c2=$(xdp_counts lf0)
 	sent=$(kv sent "$out")
 	seen=$(delta seen "$c0" "$c1")
-	full=$(delta eth_rx_ring_full "$e0" "$e1")
-	log "$desc: flood $out; program: $(xdp_deltas "$c0" "$c1"); rx_ring_full $full"
+	full=$(delta eth_rx_queue_drops "$e0" "$e1")
+	log "$desc: flood $out; program: $(xdp_deltas "$c0" "$c1"); rx_queue_drops $full"
 	check_eq "$desc: flood ended, no send error" "0 0" \
 		"$(kv send_errors "$out") $(kv gone "$out")"
 	check_eq "$desc: program count stands still after the flood" \
 		"$(kv seen "$c1")" "$(kv seen "$c2")"
 	check_le "$desc: program runs <= frames sent ($sent)" "$sent" "$seen"
 	if [[ $full =~ ^[0-9]+$ ]]; then
-		check_le "$desc: frames the program did not see <= rx_ring_full ($full)" \
+		check_le "$desc: frames the program did not see <= rx_queue_drops ($full)" \
 			"$full" $((sent - seen))
 	else
-		fail "$desc: no rx_ring_full in ethtool -S lf0 (the name SPEC.md gives)"
+		fail "$desc: no rx_queue_drops in ethtool -S lf0"
 	fi
 }
 flood_case "always XDP_TX"
