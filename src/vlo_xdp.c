@@ -567,7 +567,8 @@ static void vlo_rq_stop(struct vlo_rq *rq)
 		vlo_ptr_free(ptr);
 		atomic64_inc(&priv->stop_drops);
 	}
-	netif_napi_del(&rq->napi);
+	/* One grace period for all queues: vlo_rings_stop(). */
+	__netif_napi_del(&rq->napi);
 	rq->xdp_rxq.mem = rq->xdp_mem;
 	xdp_rxq_info_unreg(&rq->xdp_rxq);
 	ptr_ring_cleanup(&rq->ring, NULL);
@@ -653,6 +654,7 @@ int vlo_rings_start(struct net_device *dev)
 stop:
 	while (i--)
 		vlo_rq_stop(&priv->rq[i]);
+	synchronize_net();
 	return err;
 }
 
@@ -666,6 +668,8 @@ void vlo_rings_stop(struct net_device *dev)
 	synchronize_net();
 	for (i = 0; i < dev->num_rx_queues; i++)
 		vlo_rq_stop(&priv->rq[i]);
+	/* No poll may still see a NAPI that the next ndo_open adds again. */
+	synchronize_net();
 }
 
 static int vlo_xdp_set(struct net_device *dev, struct bpf_prog *prog,
