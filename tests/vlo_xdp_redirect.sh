@@ -148,7 +148,13 @@ out_case "devmap[0] = va" devmap 0 $N 0 0
 # Broadcast to every entry but the ingress device: rd0 is one of them.
 xdp_map_set rd0 xv_devmap 1 "$WA_IDX"
 xdp_map_set rd0 xv_devmap 2 "$RD0_IDX"
-out_case "devmap broadcast to va, wa, rd0 (excluding the ingress rd0)" bcast 0 $N $N 0
+# BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS came with 5.14.
+IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
+if [ "$kmaj" -lt 5 ] || { [ "$kmaj" -eq 5 ] && [ "$kmin" -lt 14 ]; }; then
+	skip_check "devmap broadcast: no BPF_F_BROADCAST before 5.14 (kernel $(uname -r))"
+else
+	out_case "devmap broadcast to va, wa, rd0 (excluding the ingress rd0)" bcast 0 $N $N 0
+fi
 # A CPU map entry: queue size 192, no program on the CPU.
 xdp_map_set rd0 xv_cpumap 0 192
 out_case "cpumap to CPU 0" cpumap 0 0 0 $N
