@@ -62,7 +62,7 @@ check_match "-T declares no PHC" 'PTP Hardware Clock: none' "$ts"
 names=$(in_ns ethtool -S ve0 | awk 'NR > 1 { sub(":", "", $1); print $1 }' |
 	paste -sd,)
 check_eq "-S names" \
-	"tx_packets,tx_bytes,rx_packets,rx_bytes,rx_backlog_drops,tx_looped_by_stack,tx_carrier_drops,tx_header_drops,rx_queue_drops,tx_xdp_xmit,tx_xdp_xmit_errors,rx0_packets,rx0_bytes,rx0_xdp_pass,rx0_xdp_drop,rx0_xdp_tx,rx0_xdp_redirect,rx0_xdp_aborted,rx0_xdp_errors" \
+	"tx_packets,tx_bytes,rx_packets,rx_bytes,rx_backlog_drops,tx_looped_by_stack,tx_carrier_drops,tx_header_drops,rx_queue_drops,tx_xdp_xmit,tx_xdp_xmit_errors,rx0_packets,rx0_bytes,rx0_xdp_xmit,rx0_xdp_pass,rx0_xdp_drop,rx0_xdp_tx,rx0_xdp_redirect,rx0_xdp_aborted,rx0_xdp_errors" \
 	"$names"
 
 # --- private flags -------------------------------------------------------------------

@@ -40,7 +40,8 @@ STATS = ['tx_packets', 'tx_bytes', 'rx_packets', 'rx_bytes',
          'rx_backlog_drops', 'tx_looped_by_stack', 'tx_carrier_drops',
          'tx_header_drops', 'rx_queue_drops', 'tx_xdp_xmit',
          'tx_xdp_xmit_errors'] + [
-             'rx0_' + n for n in ('packets', 'bytes', 'xdp_pass', 'xdp_drop',
+             'rx0_' + n for n in ('packets', 'bytes', 'xdp_xmit', 'xdp_pass',
+                                  'xdp_drop',
                                   'xdp_tx', 'xdp_redirect', 'xdp_aborted',
                                   'xdp_errors')]
 FILL = 0xa5

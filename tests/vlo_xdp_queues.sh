@@ -160,7 +160,7 @@ if [ $skip_txq = 0 ]; then
 		-r "$T/xsk.ready" -N "$NS" >"$T/xsk.out" 2>&1 &
 	xsk_pid=$!
 	bg_track $xsk_pid
-	wait_for 30 test -f "$T/xsk.ready" || { cat "$T/xsk.out"; die "vlo_xsk did not start"; }
+	wait_for 120 test -f "$T/xsk.ready" || { cat "$T/xsk.out"; die "vlo_xsk did not start"; }
 	c0=$(xdp_counts q0)
 	for txq in 0 1; do
 		set_txq $txq

@@ -182,7 +182,7 @@ rm -f "$T/xsk.ready"
 	-r "$T/xsk.ready" -N "$NS" >"$T/xsk.out" 2>&1 &
 xsk_pid=$!
 bg_track $xsk_pid
-wait_for 30 test -f "$T/xsk.ready" || { cat "$T/xsk.out"; die "vlo_xsk did not start"; }
+wait_for 120 test -f "$T/xsk.ready" || { cat "$T/xsk.out"; die "vlo_xsk did not start"; }
 udp_recv_start st $B $PORT $N 3
 c0=$(xdp_counts rd0)
 e0=$(eth_counts rd0)

@@ -264,7 +264,8 @@ udp_recv_ready()
 	local name
 
 	for name in "$@"; do
-		wait_for 30 test -f "$VLO_TMP/$name.ready" || {
+		# Python's start can take long on a loaded debug kernel.
+		wait_for 120 test -f "$VLO_TMP/$name.ready" || {
 			cat "$VLO_TMP/$name.out" >&2
 			die "UDP receiver $name did not start"
 		}
