@@ -286,7 +286,7 @@ XDP_MAP=
 
 # vlob's XDP counters (ethtool -S, the per-queue rxN_* summed), in the
 # order of XDP_DRV_KEYS; 0 for those the driver does not have. The ring-
-# full drops are SPEC's rx_ring_full; the driver calls them rx_queue_drops.
+# full drops: rx_queue_drops (rx_ring_full in the first spec: read too).
 xdp_drv_stats()
 {
 	{ ethtool -S vlob 2>/dev/null || true; } | awk -v keys="$XDP_DRV_KEYS" '
