@@ -156,7 +156,7 @@ if [ $skip_txq = 0 ]; then
 		"bind=refused errno=EINVAL" "$("$VLO_XSK" bind -i q0 -q 4 -M copy -N "$NS")"
 	xdp_set q0 action=xsk
 	rm -f "$T/xsk.ready"
-	"$VLO_XSK" rx -i q0 -q 1 -m "$(xdp_map q0 xv_xskmap)" -n $N -t 40 \
+	"$VLO_XSK" rx -i q0 -q 1 -m "$(xdp_map q0 xv_xskmap)" -n $N -t 300 \
 		-r "$T/xsk.ready" -N "$NS" >"$T/xsk.out" 2>&1 &
 	xsk_pid=$!
 	bg_track $xsk_pid

@@ -178,7 +178,7 @@ in_ns "${UDP[@]}" send -b $A -d $B -p $PORT -n $N >/dev/null
 c1=$(xdp_counts rd0)
 check_deltas "$c0" "$c1" matched=$N redirect=0 refused=$N
 rm -f "$T/xsk.ready"
-"$VLO_XSK" rx -i rd0 -q 0 -m "$(xdp_map rd0 xv_xskmap)" -n $N -t 30 \
+"$VLO_XSK" rx -i rd0 -q 0 -m "$(xdp_map rd0 xv_xskmap)" -n $N -t 300 \
 	-r "$T/xsk.ready" -N "$NS" >"$T/xsk.out" 2>&1 &
 xsk_pid=$!
 bg_track $xsk_pid
