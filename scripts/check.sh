@@ -22,7 +22,7 @@
 # leaves no results, or results for fewer tests or other tests than that
 # list, fails the run with the reason. A lint failure does not stop the
 # run (the tests still run), a build failure does.
-# Environment: VLO_CHECK_TIMEOUT (seconds for the VM step, default 1800),
+# Environment: VLO_CHECK_TIMEOUT (seconds for the VM step, default 3600),
 # VLO_CACHE (default /var/cache/vlo).
 set -euo pipefail
 
@@ -129,7 +129,7 @@ if [[ $build_ok == 1 && $tests_ok == 1 && ${#expected[@]} -gt 0 ]]; then
 	# results folder as well as to the console.
 	# shellcheck disable=SC2016  # $1 is expanded by the guest shell
 	VLO_KO=$REPO/vlo.ko scripts/vm-run --kernel "/boot/vmlinuz-$REL" \
-		--timeout "${VLO_CHECK_TIMEOUT:-1800}" --out "$RESULTS" -- \
+		--timeout "${VLO_CHECK_TIMEOUT:-3600}" --out "$RESULTS" -- \
 		bash -c 'set -o pipefail; tests/run_tests.sh | tee "$1/ktap.txt"' \
 		run_tests "$RESULTS" || vm_rc=$?
 	case $vm_rc in
