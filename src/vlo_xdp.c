@@ -6,7 +6,7 @@
  * With no program attached, frames from the stack go round through
  * netif_rx() as they always did (vlo_netdev.c). With a program, vlo_xmit()
  * puts each frame in the ring of an RX queue instead, and that queue's
- * NAPI poll copies it into a page, runs the program on the page and acts
+ * NAPI poll copies it into an XDP buffer, runs the program on it and acts
  * on the verdict: a NIC's RX ring, fed by the device's own TX. Frames
  * that other devices' programs redirect to vlo (ndo_xdp_xmit) arrive in
  * the same rings, program or not.
